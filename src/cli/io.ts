@@ -6,6 +6,8 @@ import type { Logger } from '../log.js';
 export interface CliIo {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
+  /** where fault commands are read from (standard input); undefined: no fault console */
+  stdin?: NodeJS.ReadableStream;
   logger: Logger;
   /** resolves when the user asks the process to stop (SIGINT/SIGTERM); tests pass their own */
   stopSignal: Promise<void>;

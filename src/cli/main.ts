@@ -36,6 +36,7 @@ export async function run(argv: string[], partialIo: Partial<CliIo> = {}): Promi
   const io: CliIo = {
     stdout: partialIo.stdout ?? process.stdout,
     stderr: partialIo.stderr ?? process.stderr,
+    ...('stdin' in partialIo ? { stdin: partialIo.stdin } : { stdin: process.stdin }),
     logger: partialIo.logger ?? createLogger({ name: 'ecn' }),
     stopSignal: partialIo.stopSignal ?? processStopSignal(),
   };

@@ -8,6 +8,7 @@ import { routerBootConfig } from '../../sim/boot-config.js';
 import type { Flavor } from '../router/protocol.js';
 import { parseFlavor, parseHostPort, parsePort, parseRouterId, type HostPort } from './args.js';
 import { writeLine } from './io.js';
+import { attachFaultConsole } from './fault-console.js';
 import { EcnError } from '../errors.js';
 import type { CommandContext } from './main.js';
 
@@ -70,7 +71,9 @@ export function registerSimRouter(program: Command, ctx: CommandContext): void {
         if (p !== undefined) ports[name] = p;
       }
       writeLine(ctx.io.stdout, JSON.stringify({ id: opts.id, mode: opts.mode, flavor: opts.flavor, host: opts.host, ports }));
+      const faults = ctx.io.stdin ? attachFaultConsole(ctx.io.stdin, [router], ctx.io.stdout) : undefined;
       await ctx.io.stopSignal;
+      faults?.close();
       await router.stop();
     });
 }

@@ -7,6 +7,7 @@ import { startSimNetwork } from '../../sim/network.js';
 import type { Flavor } from '../router/protocol.js';
 import { parseFlavor, parsePort, parsePositiveInt } from './args.js';
 import { writeLine } from './io.js';
+import { attachFaultConsole } from './fault-console.js';
 import type { CommandContext } from './main.js';
 
 export function registerSim(program: Command, ctx: CommandContext): void {
@@ -31,8 +32,10 @@ export function registerSim(program: Command, ctx: CommandContext): void {
         writeLine(out, `  npx ecn mgmt --router ${net.url} --edge ${net.edges[0].id} query --type listener`);
         writeLine(out, `  npx ecn mgmt --router ${net.url} --edge ${net.edges[0].id} create --type listener --name demo host=127.0.0.1 port=0 role=normal`);
       }
-      writeLine(out, 'Press Ctrl-C to stop.');
+      writeLine(out, 'Type a fault command to break something on purpose (help lists them). Press Ctrl-C to stop.');
+      const faults = ctx.io.stdin ? attachFaultConsole(ctx.io.stdin, [net.interior, ...net.edges], out) : undefined;
       await ctx.io.stopSignal;
+      faults?.close();
       await net.stop();
       writeLine(out, 'stopped.');
     });
