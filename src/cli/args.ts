@@ -17,6 +17,11 @@ export function parsePositiveInt(value: string): number {
   return Number(value);
 }
 
+export function parseNonNegativeInt(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`'${value}' is not a whole number (0 or more).`);
+  return Number(value);
+}
+
 export function parseRouterId(value: string): string {
   if (!ROUTER_ID_PATTERN.test(value)) {
     throw new InvalidArgumentError(`'${value}' is not usable as a router id: use 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit.`);
