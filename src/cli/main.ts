@@ -37,7 +37,8 @@ export async function run(argv: string[], partialIo: Partial<CliIo> = {}): Promi
     stdout: partialIo.stdout ?? process.stdout,
     stderr: partialIo.stderr ?? process.stderr,
     ...('stdin' in partialIo ? { stdin: partialIo.stdin } : { stdin: process.stdin }),
-    logger: partialIo.logger ?? createLogger({ name: 'ecn' }),
+    // a one-shot tool keeps quiet unless asked; the long-running commands say what they do
+    logger: partialIo.logger ?? createLogger({ name: 'ecn', level: process.env.ECN_LOG_LEVEL ?? (argv[0] === 'mgmt' ? 'warn' : 'info') }),
     stopSignal: partialIo.stopSignal ?? processStopSignal(),
   };
   let exitCode: number = EXIT.OK;

@@ -79,3 +79,39 @@ export function edgeManagementAddress(edgeId: string): string {
 
 /** Router ids: the characters the routers use in addresses without escaping (ours are stricter than the router's). */
 export const ROUTER_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+
+/**
+ * The `product` a router puts in its AMQP open frame's properties. The management client reads it to learn the
+ * type prefix without a round trip (qdrouterd 1.x: src/amqp.c; skupper-router 2.x/3.x: the same constant, renamed).
+ */
+export const ROUTER_PRODUCT: Record<string, Flavor> = {
+  'qpid-dispatch-router': 'qdrouterd',
+  'skupper-router': 'skupper',
+};
+
+/**
+ * Entity types served by the router's C core agent that can hold many rows, in short form. Only these honour the
+ * QUERY `offset`/`count` application properties; the Python agent ignores them and always answers every row, so a
+ * paging loop over a Python type would re-fetch the same rows forever. (Singletons served by the C agent, such as
+ * qd 1.x `router` or skupper `routerMetrics`, are left out: there is nothing to page.) Types a given version lacks
+ * (e.g. linkRoute on skupper-router) are answered with 400 by that router whatever we send.
+ */
+export const PAGEABLE_TYPES: ReadonlySet<string> = new Set([
+  'connection',
+  'router.link',
+  'router.address',
+  'router.config.address',
+  'router.config.autoLink',
+  'router.config.linkRoute',
+  'router.config.exchange',
+  'router.config.binding',
+  'router.connection.linkRoute',
+]);
+
+/** Rows per QUERY page, as qdmanage uses (a cap that dates from PROTON-1846 on very large messages). */
+export const DEFAULT_QUERY_PAGE_SIZE = 500;
+
+/** Operations addressed to the management node itself rather than to one entity: QUERY and every GET-*. */
+export function isNodeOperation(op: string): boolean {
+  return op === 'QUERY' || op.startsWith('GET-');
+}

@@ -1,0 +1,154 @@
+/**
+ * Connectors: a `connector` entity really dials its host:port and keeps dialling. Its live status follows the real
+ * router's connector states: CONNECTING while an attempt is under way, SUCCESS once the peer's open arrived, FAILED
+ * after an attempt failed or an established connection dropped (until the next attempt starts), with a
+ * `connectionMsg` worded as qdrouterd words it. Retries back off (doubling, capped) on the injected clock.
+ * Deleting the connector stops the retries and closes its connection.
+ */
+import type { TimerHandle } from '../../src/clock.js';
+import type { Attributes } from './contract.js';
+import { parsePort, parseRole } from './listeners.js';
+import type { ConnRecord, ConnRole, RouterContext } from './state.js';
+
+export type ConnectorStatus = 'CONNECTING' | 'SUCCESS' | 'FAILED';
+
+export interface ReconnectPolicy {
+  /** delay before the first retry after a failure or a drop (ms) */
+  initialDelayMs: number;
+  /** cap of the doubling delay (ms) */
+  maxDelayMs: number;
+}
+
+export const DEFAULT_RECONNECT: ReconnectPolicy = { initialDelayMs: 250, maxDelayMs: 2000 };
+
+export interface ConnectorState {
+  name: string;
+  host: string;
+  port: number | undefined;
+  role: ConnRole;
+  cost: number;
+  status: ConnectorStatus;
+  msg: string;
+  rec: ConnRecord | undefined;
+  timer: TimerHandle | undefined;
+  /** consecutive failed attempts, for the backoff */
+  failures: number;
+  stopped: boolean;
+}
+
+export class Connectors {
+  private readonly byName = new Map<string, ConnectorState>();
+
+  constructor(
+    private readonly ctx: RouterContext,
+    private readonly policy: ReconnectPolicy,
+    /** opens the connection of an attempt and registers it with the router */
+    private readonly dial: (st: ConnectorState) => ConnRecord,
+    /** closes a connection whose connector was deleted */
+    private readonly drop: (rec: ConnRecord) => void,
+  ) {}
+
+  add(attrs: Attributes): void {
+    const name = String(attrs.name ?? '');
+    if (!name || this.byName.has(name)) return;
+    const host = typeof attrs.host === 'string' && attrs.host ? attrs.host : '127.0.0.1';
+    const cost = Number(attrs.cost ?? 1);
+    const st: ConnectorState = {
+      name, host, port: parsePort(attrs.port ?? 'amqp'), role: parseRole(attrs.role), cost: Number.isFinite(cost) && cost > 0 ? cost : 1,
+      status: 'CONNECTING', msg: '', rec: undefined, timer: undefined, failures: 0, stopped: false,
+    };
+    this.byName.set(name, st);
+    this.attempt(st);
+  }
+
+  remove(name: string): void {
+    const st = this.byName.get(name);
+    if (!st) return;
+    this.byName.delete(name);
+    st.stopped = true;
+    st.timer?.cancel();
+    st.timer = undefined;
+    const rec = st.rec;
+    st.rec = undefined;
+    if (rec) this.drop(rec);
+  }
+
+  removeAll(): void {
+    for (const name of [...this.byName.keys()]) this.remove(name);
+  }
+
+  get(name: string): ConnectorState | undefined {
+    return this.byName.get(name);
+  }
+
+  all(): ConnectorState[] {
+    return [...this.byName.values()];
+  }
+
+  /** the peer's open arrived on a connector's connection */
+  opened(rec: ConnRecord): void {
+    const st = rec.connector ? this.byName.get(rec.connector) : undefined;
+    if (!st || st.rec !== rec) return;
+    st.status = 'SUCCESS';
+    st.failures = 0;
+    this.changed(st);
+  }
+
+  /** a connector's connection is gone (failed to connect, or dropped) */
+  gone(rec: ConnRecord, error: string | undefined): void {
+    const st = rec.connector ? this.byName.get(rec.connector) : undefined;
+    if (!st || st.rec !== rec) return;
+    st.rec = undefined;
+    const hp = `${st.host}:${st.port}`;
+    const cause = error ?? (rec.opened ? 'Connection reset by peer' : 'Connection refused');
+    st.status = 'FAILED';
+    st.msg = `[C${rec.identity}] Connection to ${hp} failed: proton:io ${cause} - disconnected ${hp}`;
+    this.changed(st);
+    this.schedule(st);
+  }
+
+  liveAttributes(name: string): Attributes | undefined {
+    const st = this.byName.get(name);
+    if (!st) return undefined;
+    return {
+      failoverUrls: `amqp://${st.host}:${st.port ?? ''}`,
+      connectionStatus: st.status,
+      connectionMsg: st.msg,
+    };
+  }
+
+  /** tells listeners of the router ('connector-status') that a connector's status changed */
+  private changed(st: ConnectorState): void {
+    this.ctx.emit('connector-status', { name: st.name, status: st.status, msg: st.msg });
+  }
+
+  private schedule(st: ConnectorState): void {
+    if (st.stopped) return;
+    const delay = Math.min(this.policy.maxDelayMs, this.policy.initialDelayMs * 2 ** Math.min(st.failures, 16));
+    st.failures++;
+    st.timer?.cancel();
+    st.timer = this.ctx.clock.setTimeout(() => {
+      st.timer = undefined;
+      this.attempt(st);
+    }, delay);
+  }
+
+  private attempt(st: ConnectorState): void {
+    if (st.stopped) return;
+    if (st.port === undefined) {
+      st.status = 'FAILED';
+      st.msg = `Connection to ${st.host} failed: invalid port`;
+      return;
+    }
+    st.status = 'CONNECTING';
+    this.changed(st);
+    try {
+      st.rec = this.dial(st);
+    } catch (err) {
+      this.ctx.logger.warn({ connector: st.name, err }, 'dial failed');
+      st.status = 'FAILED';
+      st.msg = `Connection to ${st.host}:${st.port} failed: ${String(err)}`;
+      this.schedule(st);
+    }
+  }
+}
