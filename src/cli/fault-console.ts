@@ -12,14 +12,19 @@ export interface FaultConsole { close(): void }
 
 export function attachFaultConsole(input: NodeJS.ReadableStream, routers: SimRouter[], out: NodeJS.WritableStream): FaultConsole {
   const rl = createInterface({ input, terminal: false });
+  // commands run one after the other and answer in the order they were typed
+  let queue: Promise<void> = Promise.resolve();
   rl.on('line', (line) => {
     const parsed = parseFaultCommand(line);
     if (!parsed) return;
-    if (!parsed.ok) { writeLine(out, `fault: ${parsed.error}`); return; }
-    void apply(parsed.command, routers).then(
-      (msg) => writeLine(out, msg),
-      (err: unknown) => writeLine(out, `fault: ${errorMessage(err)}`),
-    );
+    queue = queue.then(async () => {
+      if (!parsed.ok) { writeLine(out, `fault: ${parsed.error}`); return; }
+      try {
+        writeLine(out, await apply(parsed.command, routers));
+      } catch (err) {
+        writeLine(out, `fault: ${errorMessage(err)}`);
+      }
+    });
   });
   rl.on('error', () => rl.close());
   return { close: () => rl.close() };
