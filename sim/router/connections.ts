@@ -13,14 +13,24 @@ export function productName(flavor: 'qdrouterd' | 'skupper'): string {
   return flavor === 'qdrouterd' ? 'qpid-dispatch-router' : 'skupper-router';
 }
 
-/** Open properties as a router sends them (its connection id is that of the connection being opened). */
+/**
+ * Open properties as a router sends them (its connection id is that of the connection being opened). qdrouterd
+ * added `qd.annotations-version` in 1.19 (the 1.18.0 recording has none; skupper-router keeps it).
+ */
 export function routerOpenProperties(ctx: RouterContext, connId: string): Record<string, unknown> {
-  return {
-    product: productName(ctx.flavor),
-    version: ctx.version,
-    'qd.conn-id': Number(connId),
-    'qd.annotations-version': 1,
-  };
+  const props: Record<string, unknown> = { product: productName(ctx.flavor), version: ctx.version, 'qd.conn-id': Number(connId) };
+  if (ctx.flavor === 'skupper' || versionAtLeast(ctx.version, [1, 19, 0])) props['qd.annotations-version'] = 1;
+  return props;
+}
+
+/** `1.18.0` ≥ [1, 19, 0]? Non-numeric parts count as 0. */
+export function versionAtLeast(version: string, min: [number, number, number]): boolean {
+  const parts = version.split('.').map((p) => Number.parseInt(p, 10) || 0);
+  for (let i = 0; i < 3; i++) {
+    const v = parts[i] ?? 0;
+    if (v !== min[i]) return v > min[i]!;
+  }
+  return true;
 }
 
 function newRecord(ctx: RouterContext, conn: Connection, identity: string, fields: Pick<ConnRecord, 'role' | 'dir' | 'host'> & Partial<ConnRecord>): ConnRecord {

@@ -1,9 +1,12 @@
 /**
  * Connectors: a `connector` entity really dials its host:port and keeps dialling. Its live status follows the real
  * router's connector states: CONNECTING while an attempt is under way, SUCCESS once the peer's open arrived, FAILED
- * after an attempt failed or an established connection dropped (until the next attempt starts), with a
- * `connectionMsg` worded as qdrouterd words it. Retries back off (doubling, capped) on the injected clock.
- * Deleting the connector stops the retries and closes its connection.
+ * when an attempt failed or an established connection dropped, and CONNECTING again as soon as the retry is
+ * scheduled, keeping the failure in `connectionMsg` (worded as qdrouterd words it). qdrouterd 1.x moves a failed
+ * connector back to CONNECTING in the same event batch, which is why the recorded READs of a connector to a closed
+ * port (fixtures/router-transcripts) show CONNECTING with a failure message: FAILED is a moment, observable here
+ * as a 'connector-status' event. Retries back off (doubling, capped) on the injected clock; every attempt emits
+ * 'connector-dial'. Deleting the connector stops the retries and closes its connection.
  */
 import type { TimerHandle } from '../../src/clock.js';
 import type { Attributes } from './contract.js';
@@ -58,6 +61,7 @@ export class Connectors {
       status: 'CONNECTING', msg: '', rec: undefined, timer: undefined, failures: 0, stopped: false,
     };
     this.byName.set(name, st);
+    this.ctx.emit('connector-status', { name, status: st.status, msg: st.msg });
     this.attempt(st);
   }
 
@@ -89,9 +93,8 @@ export class Connectors {
   opened(rec: ConnRecord): void {
     const st = rec.connector ? this.byName.get(rec.connector) : undefined;
     if (!st || st.rec !== rec) return;
-    st.status = 'SUCCESS';
     st.failures = 0;
-    this.changed(st);
+    this.setStatus(st, 'SUCCESS');
   }
 
   /** a connector's connection is gone (failed to connect, or dropped) */
@@ -101,9 +104,8 @@ export class Connectors {
     st.rec = undefined;
     const hp = `${st.host}:${st.port}`;
     const cause = error ?? (rec.opened ? 'Connection reset by peer' : 'Connection refused');
-    st.status = 'FAILED';
     st.msg = `[C${rec.identity}] Connection to ${hp} failed: proton:io ${cause} - disconnected ${hp}`;
-    this.changed(st);
+    this.setStatus(st, 'FAILED');
     this.schedule(st);
   }
 
@@ -118,8 +120,10 @@ export class Connectors {
   }
 
   /** tells listeners of the router ('connector-status') that a connector's status changed */
-  private changed(st: ConnectorState): void {
-    this.ctx.emit('connector-status', { name: st.name, status: st.status, msg: st.msg });
+  private setStatus(st: ConnectorState, status: ConnectorStatus): void {
+    if (st.status === status && status !== 'FAILED') return;
+    st.status = status;
+    this.ctx.emit('connector-status', { name: st.name, status, msg: st.msg });
   }
 
   private schedule(st: ConnectorState): void {
@@ -127,6 +131,7 @@ export class Connectors {
     const delay = Math.min(this.policy.maxDelayMs, this.policy.initialDelayMs * 2 ** Math.min(st.failures, 16));
     st.failures++;
     st.timer?.cancel();
+    this.setStatus(st, 'CONNECTING');
     st.timer = this.ctx.clock.setTimeout(() => {
       st.timer = undefined;
       this.attempt(st);
@@ -136,18 +141,18 @@ export class Connectors {
   private attempt(st: ConnectorState): void {
     if (st.stopped) return;
     if (st.port === undefined) {
-      st.status = 'FAILED';
       st.msg = `Connection to ${st.host} failed: invalid port`;
+      this.setStatus(st, 'FAILED');
       return;
     }
-    st.status = 'CONNECTING';
-    this.changed(st);
+    this.setStatus(st, 'CONNECTING');
+    this.ctx.emit('connector-dial', { name: st.name, attempt: st.failures + 1 });
     try {
       st.rec = this.dial(st);
     } catch (err) {
       this.ctx.logger.warn({ connector: st.name, err }, 'dial failed');
-      st.status = 'FAILED';
       st.msg = `Connection to ${st.host}:${st.port} failed: ${String(err)}`;
+      this.setStatus(st, 'FAILED');
       this.schedule(st);
     }
   }

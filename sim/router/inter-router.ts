@@ -29,6 +29,7 @@ export class InterRouter {
     /** boot instance of this router (changes on restart) */
     private readonly instance: () => number,
   ) {
+    // lastTopoChange stays 0 until the topology first changes (the recorded lone INT.A reports 0)
     this.db = new LinkStateDb(ctx.id);
   }
 

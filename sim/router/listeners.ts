@@ -3,7 +3,7 @@
  * becomes an AMQP connection of the listener's role. Deleting the listener stops accepting and drops the
  * connections it accepted (qd_listener close behaviour in a running router).
  */
-import { errorMessage } from '../../src/errors.js';
+import { EcnError, errorMessage } from '../../src/errors.js';
 import type { Attributes } from './contract.js';
 import type { ConnRecord, ConnRole, RouterContext } from './state.js';
 import type { SimServer, SimSocket } from './transport.js';
@@ -93,6 +93,10 @@ export class Listeners {
       st.error = errorMessage(err);
       this.ctx.logger.warn({ listener: st.name, host: st.host, port: requested, err: st.error }, 'listener failed to bind');
       this.ctx.emit('listener-failed', { name: st.name, error: st.error });
+      this.ctx.emit('error', new EcnError('ECN_SIM', `router ${this.ctx.id}: listener ${st.name} cannot listen on ${st.host}:${requested}: ${st.error}`, {
+        hint: 'choose a free port (0 picks one)',
+        details: { listener: st.name, port: requested },
+      }));
     }
   }
 

@@ -14,6 +14,9 @@ import type { InterRouter } from './inter-router.js';
 import type { ConnRecord, LinkRecord, RouterContext } from './state.js';
 import type { TcpBridges } from './tcp-bridge.js';
 
+/** qd_bitmask_width(): the most routers a network can have */
+const TRANSIT_SLOTS = 128;
+
 export interface RuntimeSources {
   ctx: RouterContext;
   /** clock time the router (instance) started */
@@ -219,7 +222,11 @@ export class RuntimeRows implements RuntimeView {
       deliveriesFromContainer: 0,
       deliveriesEgressRouteContainer: 0,
       deliveriesIngressRouteContainer: 0,
-      transitOutstanding: null,
+      // the balanced forwarder allocates one outstanding-delivery slot per possible router (128) the first time it
+      // delivers on a local temporary address (qdrouterd 1.x); addresses nothing was sent to report null
+      transitOutstanding: key.startsWith('Ltemp.') && distribution === 'balanced' && (s?.egress ?? 0) + (s?.ingress ?? 0) > 0
+        ? new Array<number>(TRANSIT_SLOTS).fill(0)
+        : null,
       trackedDeliveries: 0,
       priority: -1,
     };
@@ -246,12 +253,19 @@ export class RuntimeRows implements RuntimeView {
       : [[m('$management'), 'closest', 1], ['L$management', 'closest', 1], ['L$_management_internal', 'closest', 1]];
     for (const [key, dist, inProc] of statics) out.push(this.addressRow(key, dist, inProc, inProc, []));
 
-    if (edges) for (const e of edges.ids()) out.push(this.addressRow(`H${e}`, 'balanced', 0, 1, []));
-
+    // edge-summary and local (temp) keys in the order they came to be, as the router core lists them: by the
+    // identity of the link that created each (an edge's downlink and its two reply receivers come together)
+    const dynamic: Array<{ order: number; row: Attributes }> = [];
+    const created = this.keyCreationOrder();
+    let unlinked = Number.MAX_SAFE_INTEGER / 2;
+    const orderOf = (key: string): number => created.get(key) ?? unlinked++;
+    if (edges) for (const e of edges.ids()) dynamic.push({ order: orderOf(`H${e}`), row: this.addressRow(`H${e}`, 'balanced', 0, 1, []) });
     for (const [name, subs] of addresses.localNames()) {
       if (name === '$management') continue;
-      out.push(this.addressRow(`L${name}`, 'balanced', subs.filter((s) => s.inProcess).length, subs.length, []));
+      dynamic.push({ order: orderOf(`L${name}`), row: this.addressRow(`L${name}`, 'balanced', subs.filter((s) => s.inProcess).length, subs.length, []) });
     }
+    dynamic.sort((x, y) => x.order - y.order);
+    for (const d of dynamic) out.push(d.row);
 
     const mobile = new Map<string, { local: number; inProcess: number; remote: string[] }>();
     const entry = (a: string): { local: number; inProcess: number; remote: string[] } => {
@@ -283,6 +297,18 @@ export class RuntimeRows implements RuntimeView {
       }
       for (const [e, hosts] of remoteEdges) out.push(this.addressRow(`H${e}`, 'balanced', 0, 0, hosts));
       for (const id of interRouter.db.reachable()) out.push(this.addressRow(`R${id}`, 'closest', 0, 0, [id]));
+    }
+    return out;
+  }
+
+  /** address key → identity of the first link that owns it */
+  private keyCreationOrder(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const l of this.src.ctx.registry.links.values()) {
+      if (!l.owningAddr) continue;
+      const id = Number(l.identity);
+      const prev = out.get(l.owningAddr);
+      if (prev === undefined || id < prev) out.set(l.owningAddr, id);
     }
     return out;
   }

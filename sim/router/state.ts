@@ -88,6 +88,8 @@ export interface ConnRecord {
   controlSender?: Sender | undefined;
   /** interior: the edge-downlink sender bound to H<edge> */
   downlink?: Sender | undefined;
+  /** edge: our edge-downlink receiver on this uplink */
+  edgeDownlink?: Receiver | undefined;
 }
 
 /** Everything a module needs to know about the router it works for. */

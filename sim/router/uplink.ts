@@ -12,6 +12,9 @@ import type { ConnRecord, LinkRole, LinkType, RouterContext } from './state.js';
 
 /** the control address of edge → interior reports (the routers use it for edge heartbeats) */
 export const EDGE_CONTROL_ADDRESS = '_$qd.edge_heartbeat';
+/** router-internal addresses an edge attaches to on its uplink (edge_addr_tracking.c, address_lookup_client.c) */
+export const EDGE_ADDR_TRACKING = '_$qd.edge_addr_tracking';
+export const ADDR_LOOKUP = '_$qd.addr_lookup';
 
 export interface LinkSpec {
   role: LinkRole;
@@ -100,26 +103,26 @@ export class Uplinks {
     this.announced = undefined;
   }
 
+  /**
+   * Makes an uplink the active one and attaches the links a real edge attaches there, in the same order, so the
+   * interior's router.link and router.address rows look as recorded (fixtures/router-transcripts, QUERY router.link):
+   * the anonymous sender everything non-local goes up on, the edge-downlink, the address-tracking receiver, the
+   * `$management` proxy sender, two dynamic receivers, the address-lookup sender and the heartbeat sender. This
+   * simulation carries traffic on the first two and its address reports on the heartbeat link; the rest stay idle.
+   */
   private activate(rec: ConnRecord): void {
     this.activeConn = rec;
     rec.active = true;
-    this.links.openReceiver(rec, {
-      role: 'router-in',
-      linkType: 'endpoint',
-      owningAddr: null,
-      options: { source: { address: this.ctx.id, capabilities: [DOWNLINK_CAPABILITY] }, target: {} },
-    });
-    rec.dataSender = this.links.openSender(rec, {
-      role: 'router-out',
-      linkType: 'endpoint',
-      owningAddr: null,
-      options: { target: {} },
-    });
-    rec.controlSender = this.links.openSender(rec, {
-      role: 'control-out',
-      linkType: 'endpoint',
-      owningAddr: null,
-      options: { target: { address: EDGE_CONTROL_ADDRESS } },
-    });
+    const endpoint = (role: LinkRole, options: Record<string, unknown>): LinkSpec => ({ role, linkType: 'endpoint', owningAddr: null, options });
+    rec.dataSender = this.links.openSender(rec, endpoint('router-out', { target: {} }));
+    rec.edgeDownlink = this.links.openReceiver(rec, endpoint('router-in', {
+      source: { address: this.ctx.id, capabilities: [DOWNLINK_CAPABILITY] }, target: {},
+    }));
+    this.links.openReceiver(rec, endpoint('router-in', { source: { address: EDGE_ADDR_TRACKING }, target: {} }));
+    this.links.openSender(rec, endpoint('router-out', { target: { address: '$management' } }));
+    this.links.openReceiver(rec, endpoint('router-in', { source: { dynamic: true }, target: {} }));
+    this.links.openSender(rec, endpoint('router-out', { target: { address: ADDR_LOOKUP } }));
+    this.links.openReceiver(rec, endpoint('router-in', { source: { dynamic: true }, target: {} }));
+    rec.controlSender = this.links.openSender(rec, endpoint('control-out', { target: { address: EDGE_CONTROL_ADDRESS } }));
   }
 }

@@ -61,8 +61,6 @@ export class AmqpTransport {
     private readonly opts: TransportOptions,
   ) {}
 
-  get isReady(): boolean { return this.readyReported && !this.ended; }
-
   open(): void {
     let conn: Connection;
     try {

@@ -357,7 +357,12 @@ export class ManagementClient extends EventEmitter<ClientEvents> implements Mana
       canSend: () => t.canSend(),
       send: (p: Pending<Outbound>) => {
         const m = buildMessage(p.request.req, this._flavor, p.request.address, info.replyAddress, p.id);
-        t.send(m, p.id);
+        try {
+          t.send(m, p.id);
+        } catch (err) {
+          // rhea encodes while sending: a body it cannot encode (e.g. a circular structure) fails only this request.
+          throw new ManagementError('ECN_MGMT_BAD_REQUEST', `${describeRequest(p.coords)}: the request cannot be encoded (${errorMessage(err)})`, { ...p.coords, cause: err });
+        }
       },
     });
     const flavor = this.configuredFlavor ?? flavorFromConnectionProperties(info.remoteProperties);

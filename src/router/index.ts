@@ -27,5 +27,6 @@ export { ManagementError, isManagementError, isStatus, type RequestCoordinates }
 export type { TlsOptions, SaslOptions } from './connect-options.js';
 export { parseRouterUrl, hostPort, redactUrl } from './connect-options.js';
 export type { ReconnectPolicy } from './backoff.js';
+export { applyRheaFixes } from './rhea-fixes.js';
 export type { RequestEvent, RequestResult, ClientCounters } from './metrics.js';
 export * from './protocol.js';

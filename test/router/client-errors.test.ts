@@ -160,6 +160,28 @@ describe('timeouts', () => {
   });
 });
 
+describe('bad requests', () => {
+  it('fails a request whose body cannot be encoded, and only that one', async () => {
+    const { client, responder } = await start();
+    const loop: Record<string, unknown> = { a: 1 };
+    loop.self = loop;
+    const err = await rejection(client.create('listener', 'x', loop));
+    assert.equal(err.code, 'ECN_MGMT_BAD_REQUEST');
+    assert.match(err.message, /cannot be encoded/);
+    assert.equal((await client.read('listener', 'y')).name, 'y');
+    assert.equal(responder.received, 1);
+  });
+
+  it('rejects bad options and targets with ECN_MGMT_BAD_REQUEST', async () => {
+    assert.throws(() => new ManagementClient({ url: 'amqp://h:1', window: 0 }), (e: Error & { code?: string }) => e.code === 'ECN_MGMT_BAD_REQUEST');
+    assert.throws(() => new ManagementClient({ url: 'amqp://h:1', timeoutMs: -1 }), (e: Error & { code?: string }) => e.code === 'ECN_MGMT_BAD_REQUEST');
+    assert.throws(() => new ManagementClient({ url: 'http://h:1' }), (e: Error & { code?: string }) => e.code === 'ECN_MGMT_BAD_REQUEST');
+    const { client } = await start();
+    assert.throws(() => client.target({ edge: '' }), (e: Error & { code?: string }) => e.code === 'ECN_MGMT_BAD_REQUEST');
+    assert.equal((await rejection(client.read('listener', 'x', { timeoutMs: 0 }))).code, 'ECN_MGMT_BAD_REQUEST');
+  });
+});
+
 describe('request counters', () => {
   it('counts requests by operation and result, with latency, and reports each to the hook', async () => {
     const events: RequestEvent[] = [];

@@ -73,7 +73,23 @@ describe('runtime listeners and connectors', () => {
     assert.equal(a.listenerPort('rt-listener'), undefined);
   });
 
-  it('a connector to a closed port goes CONNECTING → FAILED with the router\'s message, and keeps retrying', async () => {
+  it('a listener on a taken port: a boot listener fails the start, a runtime one reports the error and the router runs on', async () => {
+    const taken = a.listenerPort('amqp')!;
+    const { SimRouter } = await import('../../sim/router/router.js');
+    const { agentDoubleFactory } = await import('../support/sim-agent-double.js');
+    const blocked = new SimRouter({ id: 'BLOCKED', mode: 'interior', agentFactory: agentDoubleFactory, config: [{ type: 'listener', attributes: { name: 'amqp', port: String(taken) } }] });
+    await assert.rejects(blocked.start(), (err: Error & { code?: string }) => err.code === 'ECN_SIM' && /listener could not be opened: amqp/.test(err.message));
+    const failed = waitForEvent<{ name: string; error: string }>(a, 'listener-failed', { match: (e) => e.name === 'clash' });
+    const errored = waitForEvent<Error & { code?: string }>(a, 'error');
+    const r = await create('listener', 'clash', { host: '127.0.0.1', port: String(taken), role: 'normal' });
+    assert.equal(r.message?.application_properties?.statusCode, 201, 'the entity is created, as on a real router');
+    assert.match((await failed).error, /EADDRINUSE/);
+    assert.equal((await errored).code, 'ECN_SIM');
+    assert.deepEqual(records(await client.request('$management', ...query('router', ['id']))), [{ id: 'INT.A' }]);
+    await del('listener', 'clash');
+  });
+
+  it('a connector to a closed port fails (CONNECTING → FAILED → CONNECTING, as qdrouterd) and keeps retrying', async () => {
     const port = await closedPort();
     const events: string[] = [];
     const onStatus = (e: Status): void => { if (e.name === 'rt-dead') events.push(e.status); };
@@ -84,12 +100,13 @@ describe('runtime listeners and connectors', () => {
       assert.equal(events[0], 'CONNECTING', 'the first attempt starts with the CREATE');
       await failed;
       const after = await read('connector', 'rt-dead');
-      assert.equal(after.connectionStatus, 'FAILED');
+      // qdrouterd shows a failed connector as CONNECTING while it waits to retry, with the failure in connectionMsg
+      assert.equal(after.connectionStatus, 'CONNECTING');
       assert.match(String(after.connectionMsg), new RegExp(`^\\[C\\d+\\] Connection to 127\\.0\\.0\\.1:${port} failed: proton:io Connection refused - disconnected 127\\.0\\.0\\.1:${port}$`));
       assert.equal(after.failoverUrls, `amqp://127.0.0.1:${port}`);
       // the retry (50 ms backoff in these tests) starts a new attempt
       await waitForEvent<Status>(a, 'connector-status', { match: (e) => e.name === 'rt-dead' && e.status === 'FAILED' });
-      assert.deepEqual(events.slice(0, 4), ['CONNECTING', 'FAILED', 'CONNECTING', 'FAILED']);
+      assert.deepEqual(events.slice(0, 5), ['CONNECTING', 'FAILED', 'CONNECTING', 'FAILED', 'CONNECTING']);
     } finally {
       a.off('connector-status', onStatus);
       await del('connector', 'rt-dead');

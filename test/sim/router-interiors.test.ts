@@ -5,6 +5,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import rhea from 'rhea';
 import type { SimRouter } from '../../sim/router/router.js';
 import { SimClient, records, whenTrue } from '../support/sim-client.js';
 import { query, startEdge, startInterior } from '../support/sim-topology.js';
@@ -96,6 +97,31 @@ describe('interiors in a line (INT.A — INT.B — INT.C), one edge on each', ()
     const links = records(await client.request('amqp:/_topo/0/INT.B/$management', ...query('router.link', ['linkType', 'linkDir'])));
     const kinds = new Set(links.map((l) => `${l.linkType}/${l.linkDir}`));
     for (const k of ['router-control/in', 'router-control/out', 'inter-router/in', 'inter-router/out', 'edge-downlink/out']) assert.ok(kinds.has(k), `missing ${k}`);
+  });
+
+  it('routes a mobile address to a subscriber two interiors away, and to one on a remote edge', async () => {
+    const subscribe = async (port: number, address: string): Promise<{ got: Promise<unknown>; close(): void }> => {
+      const conn = rhea.create_container({ id: `sub-${address}` }).connect({ host: '127.0.0.1', port, reconnect: false });
+      conn.on('error', () => undefined);
+      const rcv = conn.open_receiver({ source: { address } });
+      await new Promise<void>((r) => rcv.once('receiver_open', () => r()));
+      const got = new Promise<unknown>((r) => rcv.once('message', (ctx) => r(ctx.message!.body)));
+      return { got, close: () => conn.close() };
+    };
+    const onC = await subscribe(c.listenerPort('amqp')!, 'svc/on-c');
+    const onE3 = await subscribe(edges[2]!.listenerPort('amqp')!, 'svc/on-edge3');
+    try {
+      const known = (addr: string): boolean => a.runtime!.rows('router.address').some((r) => r.key === `M0${addr}` && (r.remoteHostRouters as string[]).includes('INT.C'));
+      await whenTrue(a, ['topology-changed'], () => known('svc/on-c') && known('svc/on-edge3'), 'INT.A learns the addresses');
+      assert.equal(await client.send('svc/on-c', 'to C'), 'ACCEPTED');
+      assert.equal(await client.send('svc/on-edge3', 'to EDGE.3'), 'ACCEPTED');
+      assert.equal(await onC.got, 'to C');
+      assert.equal(await onE3.got, 'to EDGE.3');
+      assert.equal(await client.send('svc/nobody', 'x'), 'RELEASED');
+    } finally {
+      onC.close();
+      onE3.close();
+    }
   });
 
   it('when INT.B goes, INT.C and its edge become unreachable from INT.A (RELEASED)', async () => {

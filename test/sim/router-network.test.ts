@@ -81,6 +81,61 @@ describe('simulated router network: one interior, two edges (TCP)', () => {
     assert.deepEqual(states.map((s) => s.state), ['RELEASED', 'ACCEPTED', 'RELEASED', 'ACCEPTED']);
   });
 
+  it('holds at most 250 unsettled deliveries per link and passes the receiver\'s outcome back to the sender', async () => {
+    const container = rhea.create_container({ id: 'credit-test' });
+    const conn = container.connect({ host: '127.0.0.1', port: int.listenerPort('amqp')!, reconnect: false });
+    conn.on('error', () => undefined);
+    try {
+      const held: rhea.Delivery[] = [];
+      const rcv = conn.open_receiver({ source: { address: 'slow/consumer' }, autoaccept: false, credit_window: 1000 });
+      await new Promise<void>((r) => rcv.once('receiver_open', () => r()));
+      let gotAll: () => void = () => undefined;
+      const arrived = new Promise<void>((r) => { gotAll = r; });
+      rcv.on('message', (ctx) => { held.push(ctx.delivery!); if (held.length === 250) gotAll(); });
+      const snd = conn.open_sender({ target: {} });
+      const outcomes: string[] = [];
+      let allSettled: () => void = () => undefined;
+      const settledAll = new Promise<void>((r) => { allSettled = r; });
+      for (const ev of ['accepted', 'released', 'rejected'] as const) {
+        snd.on(ev, () => { outcomes.push(ev); if (outcomes.length === 300) allSettled(); });
+      }
+      await new Promise<void>((r) => snd.once('sendable', () => r()));
+      for (let i = 0; i < 300; i++) snd.send({ to: 'slow/consumer', body: i });
+      await arrived;
+      // the router took 250 and gave no more credit: the other 50 wait in the client
+      await new Promise<void>((r) => setImmediate(r));
+      assert.equal(held.length, 250);
+      assert.equal(outcomes.length, 0, 'nothing settled while the consumer holds its deliveries');
+      held.splice(0, 10).forEach((d) => d.reject({ condition: 'amqp:internal-error', description: 'no' }));
+      held.splice(0).forEach((d) => d.accept());
+      rcv.on('message', (ctx) => ctx.delivery!.accept());
+      await settledAll;
+      assert.equal(outcomes.filter((o) => o === 'rejected').length, 10);
+      assert.equal(outcomes.filter((o) => o === 'accepted').length, 290);
+    } finally {
+      conn.close();
+    }
+  });
+
+  it('survives garbage on the wire and malformed messages', async () => {
+    const { connect } = await import('node:net');
+    const closed = await new Promise<boolean>((resolve) => {
+      const s = connect({ host: '127.0.0.1', port: int.listenerPort('amqp')! }, () => s.write(Buffer.from('GET / HTTP/1.1\r\n\r\nnot amqp at all')));
+      s.on('error', () => undefined);
+      s.on('close', () => resolve(true));
+      s.resume();
+    });
+    assert.ok(closed, 'the router hangs up on a non-AMQP peer');
+    // an AMQP message without an address on an anonymous link: RELEASED
+    const noTo = await client.request('', {}, null);
+    assert.equal(noTo.state, 'RELEASED');
+    // no application properties at all: still ACCEPTED, and answered with an error
+    const bare = await client.request('$management', {}, 'just a string');
+    assert.equal(bare.state, 'ACCEPTED');
+    assert.ok(Number(bare.message?.application_properties?.statusCode) >= 400);
+    assert.deepEqual(await routerId(client, '$management'), { id: 'INT.A', mode: 'interior' });
+  });
+
   it('a request with an error reply is still ACCEPTED', async () => {
     const r = await client.request('$management', { operation: 'READ', type: 'org.apache.qpid.dispatch.listener', name: 'nope' }, {});
     assert.equal(r.state, 'ACCEPTED');

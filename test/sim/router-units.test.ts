@@ -150,7 +150,7 @@ describe('in-process transport', () => {
 });
 
 describe('connector backoff on a manual clock', () => {
-  it('retries after the initial delay, doubling up to the cap, and resets after success', async () => {
+  it('retries after the initial delay, doubling up to the cap; between attempts it shows CONNECTING with the failure', async () => {
     const clock = new ManualClock(0);
     const transport = new InProcessTransport();
     const router = new SimRouter({
@@ -158,32 +158,41 @@ describe('connector backoff on a manual clock', () => {
       reconnect: { initialDelayMs: 100, maxDelayMs: 300 }, config: [connector('c', 'normal', 40000)],
     });
     const statuses: string[] = [];
+    let dials = 0;
     router.on('connector-status', (e: { status: string }) => statuses.push(e.status));
+    router.on('connector-dial', () => { dials++; });
     const failed = (): Promise<unknown> => waitForEvent(router, 'connector-status', { match: (e: { status: string }) => e.status === 'FAILED' });
     let f = failed();
     await router.start();
     try {
       await f;
-      assert.deepEqual(statuses, ['CONNECTING', 'FAILED']);
+      assert.equal(dials, 1);
+      assert.deepEqual(statuses, ['CONNECTING', 'FAILED', 'CONNECTING']);
+      const live = router.runtime!.liveAttributes('connector', 'c')!;
+      assert.equal(live.connectionStatus, 'CONNECTING');
+      assert.match(String(live.connectionMsg), /^\[C\d+\] Connection to 127\.0\.0\.1:40000 failed: proton:io Connection refused - disconnected 127\.0\.0\.1:40000$/);
       clock.advance(99);
-      assert.equal(statuses.length, 2, 'no retry before the delay');
+      assert.equal(dials, 1, 'no retry before the delay');
       f = failed();
       clock.advance(1);
+      assert.equal(dials, 2);
       await f;
       f = failed();
       clock.advance(199);
-      assert.equal(statuses.length, 4);
+      assert.equal(dials, 2);
       clock.advance(1); // 200 ms: doubled
+      assert.equal(dials, 3);
       await f;
       f = failed();
       clock.advance(300); // capped at 300
+      assert.equal(dials, 4);
       await f;
-      assert.deepEqual(statuses, ['CONNECTING', 'FAILED', 'CONNECTING', 'FAILED', 'CONNECTING', 'FAILED', 'CONNECTING', 'FAILED']);
-      // something listens now: the next attempt succeeds
+      // something listens now: the next attempt connects
       const server = await transport.listen('127.0.0.1', 40000, () => undefined);
-      const connecting = waitForEvent(router, 'connector-status', { match: (e: { status: string }) => e.status === 'CONNECTING' });
-      clock.advance(300);
-      await connecting;
+      clock.advance(299);
+      assert.equal(dials, 4);
+      clock.advance(1);
+      assert.equal(dials, 5);
       await server.close();
     } finally {
       await router.stop();

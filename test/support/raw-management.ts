@@ -3,6 +3,7 @@
  * describes it (typed correlation ids, a missing reply_to, a null body, any `to`) and reports what came back with
  * the AMQP types intact, in the shape the transcripts record. The product client (src/router) is never this loose.
  */
+import { randomUUID } from 'node:crypto';
 import rhea, { type Connection, type Receiver, type Sender, type Delivery, type EventContext } from 'rhea';
 import { installTypedDecode, typedSectionsOf } from '../../src/amqp/typed-decode.js';
 
@@ -84,14 +85,15 @@ export class RawManagementClient {
       c.conn.on('connection_error', (ctx: EventContext) => reject(ctx.connection.error ?? new Error('connection error')));
       c.conn.on('disconnected', (ctx: EventContext) => reject(ctx.error ?? new Error('disconnected')));
       c.conn.on('error', () => undefined);
-      c.sender = c.conn.open_sender({ target: {} });
+      // links named as the recorder's client named them: <container>-<uuid>
+      c.sender = c.conn.open_sender({ name: `${containerId}-${randomUUID()}`, target: {} } as unknown as rhea.SenderOptions);
       for (const [event, state] of [['accepted', 'ACCEPTED'], ['released', 'RELEASED'], ['rejected', 'REJECTED'], ['modified', 'MODIFIED']] as const) {
         c.sender.on(event, (ctx: EventContext) => {
           const f = c.outcomes.get(ctx.delivery!);
           if (f) { c.outcomes.delete(ctx.delivery!); f(state); }
         });
       }
-      c.receiver = c.conn.open_receiver({ source: { dynamic: true } as unknown as rhea.Source, credit_window: 100 });
+      c.receiver = c.conn.open_receiver({ name: `${containerId}-${randomUUID()}`, source: { dynamic: true } as unknown as rhea.Source, credit_window: 100 });
       c.receiver.on('receiver_open', (ctx: EventContext) => {
         c.replyAddress = ctx.receiver!.source.address;
         resolve();

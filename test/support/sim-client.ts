@@ -125,6 +125,14 @@ export class SimClient {
     return message ? { state, message } : { state };
   }
 
+  /** Sends a plain message (no reply expected) and resolves with its delivery outcome. */
+  send(to: string, body: unknown, applicationProperties: Record<string, unknown> = {}): Promise<DeliveryState> {
+    return new Promise((resolve) => {
+      const d = this.sender.send({ to, body: body as Message['body'], application_properties: applicationProperties });
+      this.outcomes.set(d, resolve);
+    });
+  }
+
   close(): Promise<void> {
     for (const f of [...this.abandons]) f();
     return new Promise((resolve) => {
@@ -176,15 +184,6 @@ export function whenTrue(emitter: EventEmitter, events: string[], cond: () => bo
     };
     for (const e of events) emitter.on(e, check);
   });
-}
-
-/** Polls a condition on each turn of the event loop until it holds, failing after timeoutMs (for state without events). */
-export async function until(cond: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 /** QUERY helper: rows as records */

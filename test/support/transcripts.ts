@@ -126,7 +126,7 @@ export function substituteRequest(req: TranscriptRequest, ports: PortMap): Trans
 // normalisation (the README's placeholder rules)
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
-const GENERATED_ID = /\b(qdlink|temp)\.[A-Za-z0-9_+\-/=]+/g;
+const GENERATED_ID = /(?<=^|[^A-Za-z0-9]|\bL|\bM0?)(qdlink|temp)\.[A-Za-z0-9_+\-/=]+/g;
 const CONNECTION_NUMBER = /\[C\d+\]/g;
 const TIMESTAMP = /\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?/g;
 const HOST_PORT = /((?:\d{1,3}\.){3}\d{1,3}|localhost|\[[0-9A-Fa-f:.]+\]):(\d{1,5})(?!\d)/g;

@@ -1,0 +1,119 @@
+/**
+ * Messages arriving on the router's receiving links: control messages (link-state ads, an edge's address report)
+ * are handled at once; everything else is routed (forwarding.ts) by the link target, the `x-opt-qd.to` annotation
+ * of a peer router, or the message's `to`, and the delivery is settled with the final outcome of its journey.
+ * Also where the router originates messages (management replies, TCP flow messages).
+ */
+import type { Delivery, EventContext, Message, Receiver } from 'rhea';
+import { stripScheme } from './addressing.js';
+import { countOutcome, type RoutedMessage } from './forwarding.js';
+import type { Instance } from './instance.js';
+import { RELEASED, messageCodec, settle, type Outcome, type OutcomeCallback } from './outcome.js';
+import { currentRaw, readRouterAnnotations } from './raw-message.js';
+import type { ConnRecord, LinkRecord, RouterContext } from './state.js';
+
+export class MessageIntake {
+  constructor(private readonly ctx: RouterContext, private readonly inst: () => Instance | undefined) {}
+
+  /** rhea 'message' on any receiving link of the router */
+  onMessage(ctx: EventContext): void {
+    const delivery = ctx.delivery!;
+    const receiver = ctx.receiver!;
+    const message = ctx.message!;
+    const inst = this.inst();
+    const rec = this.ctx.registry.conns.get(ctx.connection);
+    const link = this.ctx.registry.links.get(receiver);
+    if (!inst || !rec || !link) {
+      this.ctx.logger.debug({ known: { inst: !!inst, conn: !!rec, link: !!link } }, 'message on an unknown link: released');
+      settleAndCredit(delivery, RELEASED);
+      return;
+    }
+    link.counters.delivered++;
+    rec.lastDeliveryAt = this.ctx.clock.now();
+    if (delivery.remote_settled) {
+      link.counters.presettled++;
+      this.ctx.registry.counters.presettledDeliveries++;
+    }
+
+    if (link.role === 'control-in') {
+      settleAndCredit(delivery, { kind: 'accepted' });
+      this.onControl(rec, message.body);
+      return;
+    }
+
+    let address: string | undefined;
+    let trace: string[] = [];
+    let ingress: string | undefined;
+    if (link.role === 'client-in') {
+      // a targeted link routes by its target; an anonymous one by each message's `to`. Annotations from clients
+      // are not trusted (stripAnnotations: in).
+      address = link.target ?? (typeof message.to === 'string' ? message.to : undefined);
+      this.ctx.registry.counters.deliveriesIngress++;
+    } else if (link.role === 'router-in') {
+      const ann = readRouterAnnotations(message as { message_annotations?: Record<string, unknown> });
+      address = ann.to ?? link.target ?? (typeof message.to === 'string' ? message.to : undefined);
+      trace = ann.trace ?? [];
+      ingress = ann.ingress;
+    } else {
+      settleAndCredit(delivery, { kind: 'rejected', condition: 'amqp:not-allowed', description: 'not a receiving link' });
+      return;
+    }
+    if (!address) {
+      this.ctx.logger.debug({ link: link.name }, 'message without an address: released');
+      this.finish(link, delivery, RELEASED);
+      return;
+    }
+    let raw = currentRaw(ctx.connection);
+    if (!raw) {
+      // should not happen (captureRawTransfers is installed on every connection); re-encoding loses AMQP types
+      this.ctx.logger.warn('raw message bytes unavailable; re-encoding');
+      raw = messageCodec.encode(message);
+    }
+    const routed: RoutedMessage = { raw, message, address, trace, ingress, from: rec };
+    inst.forwarder.forward(routed, (outcome) => this.finish(link, delivery, outcome));
+  }
+
+  private finish(link: LinkRecord, delivery: Delivery, outcome: Outcome): void {
+    countOutcome(link, outcome);
+    const c = this.ctx.registry.counters;
+    if (outcome.kind === 'accepted') c.acceptedDeliveries++;
+    else if (outcome.kind === 'released') c.releasedDeliveries++;
+    else if (outcome.kind === 'rejected') c.rejectedDeliveries++;
+    else c.modifiedDeliveries++;
+    settleAndCredit(delivery, outcome);
+  }
+
+  private onControl(rec: ConnRecord, body: unknown): void {
+    const inst = this.inst();
+    if (!inst) return;
+    if (rec.role === 'inter-router') {
+      inst.interRouter?.onControl(rec, body);
+      return;
+    }
+    const b = body as { op?: unknown; addresses?: unknown } | null;
+    if (rec.role === 'edge' && inst.edges && b && b.op === 'edge-addresses' && Array.isArray(b.addresses)) {
+      inst.edges.report(rec, b.addresses.filter((a): a is string => typeof a === 'string').map(stripScheme));
+      return;
+    }
+    this.ctx.logger.debug({ conn: rec.identity }, 'ignored control message');
+  }
+
+  /** Routes a message this router originates (management replies, TCP flow messages). */
+  originate(message: Message, done: OutcomeCallback): void {
+    const inst = this.inst();
+    const to = typeof message.to === 'string' ? message.to : undefined;
+    if (!inst || !to) {
+      done(RELEASED);
+      return;
+    }
+    const raw = messageCodec.encode(message);
+    inst.forwarder.forward({ raw, message, address: to, trace: [], ingress: undefined, from: undefined }, done);
+  }
+}
+
+/** Settles a received delivery and gives its credit back (see CREDIT_WINDOW in link-attach.ts). */
+function settleAndCredit(delivery: Delivery, outcome: Outcome): void {
+  settle(delivery, outcome);
+  const receiver = delivery.link as Receiver;
+  if (!receiver.is_closed()) receiver.add_credit(1);
+}
