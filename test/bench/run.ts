@@ -1,0 +1,72 @@
+/**
+ * `npm run bench [-- NAME …]`: the benchmarks. Each prints a table and the machine it ran on; performance targets
+ * are judged here, as ratios measured in the same run, never in the unit tests.
+ *
+ *   mgmt   management client ops/s and p50/p99 against a simulated router (in its own process, as a real router
+ *          would be), next to a bare rhea client against the same router and a bare rhea echo: the ceilings.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { startEchoServer } from './echo.js';
+import { formatTable, runMgmtBench } from './mgmt.js';
+
+const BIN = fileURLToPath(new URL('../../src/cli/bin.ts', import.meta.url));
+
+function machine(): string {
+  const c = cpus();
+  return `${c.length} × ${c[0]?.model ?? 'unknown cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`;
+}
+
+async function startSimRouterProcess(): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', BIN, 'sim-router', '--mode', 'interior', '--id', 'BENCH', '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ECN_LOG_LEVEL: 'warn' },
+  });
+  const line = await new Promise<string>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('sim-router did not start within 30 s')), 30_000);
+    createInterface({ input: child.stdout! }).once('line', (l) => { clearTimeout(t); resolve(l); });
+    child.once('exit', (code) => reject(new Error(`sim-router exited with ${code}`)));
+  });
+  const ready = JSON.parse(line) as { ports: { amqp: number } };
+  return { url: `amqp://127.0.0.1:${ready.ports.amqp}`, child };
+}
+
+async function benchMgmt(): Promise<void> {
+  console.log(`# mgmt benchmark\nmachine: ${machine()}\n`);
+  const windows = [1, 10, 100];
+  // 1. The ceiling: a bare rhea request/response echo on this machine, and the client against the same echo server.
+  const echo = await startEchoServer();
+  try {
+    for (const kind of ['create-delete', 'query'] as const) {
+      const rows = await runMgmtBench(echo.url, { windows, kind, rounds: 3 });
+      console.log(formatTable(rows, `${kind === 'query' ? 'QUERY' : 'CREATE+DELETE'} against a bare rhea echo server (ceiling), best of 3: client / bare rhea client`));
+      console.log();
+    }
+  } finally {
+    await echo.stop();
+  }
+  // 2. The simulated router in its own process, as a real router would be: what the simulator itself costs.
+  const { url, child } = await startSimRouterProcess();
+  try {
+    for (const kind of ['create-delete', 'query'] as const) {
+      const rows = await runMgmtBench(url, { windows, kind, rounds: 3 });
+      console.log(formatTable(rows, `${kind === 'query' ? 'QUERY' : 'CREATE+DELETE'} router.config.address against \`ecn sim-router\` (separate process), best of 3`));
+      console.log();
+    }
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
+
+const BENCHES: Record<string, () => Promise<void>> = { mgmt: benchMgmt };
+
+const names = process.argv.slice(2);
+for (const n of names) {
+  if (!BENCHES[n]) {
+    console.error(`unknown benchmark '${n}': choose from ${Object.keys(BENCHES).join(', ')}`);
+    process.exit(2);
+  }
+}
+for (const n of names.length > 0 ? names : Object.keys(BENCHES)) await BENCHES[n]!();
