@@ -4,6 +4,8 @@
  */
 import { InvalidArgumentError } from 'commander';
 import { ROUTER_ID_PATTERN, type Flavor } from '../router/protocol.js';
+import { parseRouterUrl as parseClientRouterUrl } from '../router/connect-options.js';
+import type { EcnError } from '../errors.js';
 
 export function parsePort(value: string): number {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`'${value}' is not a port number: give an integer from 0 to 65535 (0 picks a free port).`);
@@ -45,18 +47,14 @@ export function parseFlavor(value: string): Flavor {
   throw new InvalidArgumentError(`'${value}' is not a router flavor: use qdrouterd or skupper.`);
 }
 
-/** An AMQP URL of a router: amqp://HOST:PORT or amqps://HOST:PORT (port defaults to 5672 / 5671). */
+/** An AMQP URL of a router: amqp://HOST:PORT or amqps://HOST:PORT, checked by the client's own parser. */
 export function parseRouterUrl(value: string): string {
-  let url: URL;
   try {
-    url = new URL(value);
-  } catch {
-    throw new InvalidArgumentError(`'${value}' is not a URL: give amqp://HOST:PORT (or amqps:// for TLS).`);
+    parseClientRouterUrl(value);
+  } catch (err) {
+    const e = err as EcnError;
+    throw new InvalidArgumentError(`${e.message}${e.hint ? `: ${e.hint}` : ''}.`);
   }
-  if (url.protocol !== 'amqp:' && url.protocol !== 'amqps:') {
-    throw new InvalidArgumentError(`'${value}' has scheme '${url.protocol}': use amqp:// or amqps://.`);
-  }
-  if (!url.hostname) throw new InvalidArgumentError(`'${value}' has no host: give amqp://HOST:PORT.`);
   return value;
 }
 

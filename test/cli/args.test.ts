@@ -32,8 +32,9 @@ test('parseFlavor and parseRouterUrl name the accepted values', () => {
   assert.equal(parseFlavor('skupper'), 'skupper');
   assert.throws(() => parseFlavor('artemis'), /qdrouterd or skupper/);
   assert.equal(parseRouterUrl('amqp://127.0.0.1:5672'), 'amqp://127.0.0.1:5672');
-  assert.throws(() => parseRouterUrl('http://x:1'), /use amqp:\/\/ or amqps:\/\//);
-  assert.throws(() => parseRouterUrl('nonsense'), /is not a URL/);
+  assert.throws(() => parseRouterUrl('http://x:1'), /only amqp: and amqps: are supported/);
+  assert.throws(() => parseRouterUrl('amqp://'), /has no host/);
+  assert.throws(() => parseRouterUrl('amqp://h:5672/x'), /has a path/);
 });
 
 test('parseAttributes types JSON values and keeps other text as strings', () => {

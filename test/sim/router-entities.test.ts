@@ -7,7 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import type { SimRouter } from '../../sim/router/router.js';
-import { SimClient, records, waitForEvent } from '../support/sim-client.js';
+import { SimClient, records } from '../support/sim-client.js';
+import { waitForEvent } from '../support/deadline.js';
 import { QD, query, startInterior } from '../support/sim-topology.js';
 
 /** a port nobody listens on (bound, then released) */

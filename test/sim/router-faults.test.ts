@@ -7,7 +7,8 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManualClock } from '../../src/clock.js';
 import type { SimRouter } from '../../sim/router/router.js';
-import { SimClient, records, waitForEvent } from '../support/sim-client.js';
+import { SimClient, records } from '../support/sim-client.js';
+import { waitForEvent } from '../support/deadline.js';
 import { QD, query, startEdge, startInterior } from '../support/sim-topology.js';
 
 const routerQuery = query('router', ['id']);

@@ -7,7 +7,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { InProcessTransport } from '../../sim/router/in-process-transport.js';
 import type { SimRouter } from '../../sim/router/router.js';
-import { SimClient, records, waitForEvent, whenTrue } from '../support/sim-client.js';
+import { SimClient, records } from '../support/sim-client.js';
+import { waitForEvent, whenTrue } from '../support/deadline.js';
 import { query, startEdge, startInterior } from '../support/sim-topology.js';
 
 const EDGES = 200;

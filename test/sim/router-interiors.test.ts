@@ -7,7 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import rhea from 'rhea';
 import type { SimRouter } from '../../sim/router/router.js';
-import { SimClient, records, whenTrue } from '../support/sim-client.js';
+import { SimClient, records } from '../support/sim-client.js';
+import { whenTrue } from '../support/deadline.js';
 import { query, startEdge, startInterior } from '../support/sim-topology.js';
 
 const routerQuery = query('router', ['id']);

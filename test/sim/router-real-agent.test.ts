@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { defaultAgentFactory } from '../../sim/router/agent-port.js';
 import type { SimRouter } from '../../sim/router/router.js';
-import { SimClient, records, waitForEvent } from '../support/sim-client.js';
+import { SimClient, records } from '../support/sim-client.js';
+import { waitForEvent } from '../support/deadline.js';
 import { QD, query, startEdge, startInterior } from '../support/sim-topology.js';
 
 const real = { agentFactory: defaultAgentFactory };

@@ -14,7 +14,7 @@ import { readRouterAnnotations, withRouterAnnotations } from '../../sim/router/r
 import { SimRouter } from '../../sim/router/router.js';
 import type { SimSocket } from '../../sim/router/transport.js';
 import { agentDoubleFactory } from '../support/sim-agent-double.js';
-import { waitForEvent } from '../support/sim-client.js';
+import { waitForEvent } from '../support/deadline.js';
 import { connector } from '../support/sim-topology.js';
 
 const codec = rhea.message as unknown as { encode(m: object): Buffer; decode(b: Buffer): rhea.Message };

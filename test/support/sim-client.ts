@@ -144,48 +144,6 @@ export class SimClient {
   }
 }
 
-/** Waits for an event (optionally one whose first argument passes `match`), failing after timeoutMs. */
-export function waitForEvent<T = unknown>(emitter: EventEmitter, event: string, opts: { timeoutMs?: number; match?: (arg: T) => boolean } = {}): Promise<T> {
-  const timeoutMs = opts.timeoutMs ?? 5000;
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      emitter.off(event, on);
-      reject(new Error(`timed out after ${timeoutMs} ms waiting for '${event}'`));
-    }, timeoutMs);
-    const on = (arg: T): void => {
-      if (opts.match && !opts.match(arg)) return;
-      clearTimeout(timer);
-      emitter.off(event, on);
-      resolve(arg);
-    };
-    emitter.on(event, on);
-  });
-}
-
-/**
- * Waits until a condition on some state holds, re-checking it each time the emitter fires one of the events
- * (no polling): for state that changes in steps announced by events, e.g. link-state convergence.
- */
-export function whenTrue(emitter: EventEmitter, events: string[], cond: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  if (cond()) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const check = (): void => {
-      if (!cond()) return;
-      done();
-      resolve();
-    };
-    const timer = setTimeout(() => {
-      done();
-      reject(new Error(`timed out after ${timeoutMs} ms waiting until ${what}`));
-    }, timeoutMs);
-    const done = (): void => {
-      clearTimeout(timer);
-      for (const e of events) emitter.off(e, check);
-    };
-    for (const e of events) emitter.on(e, check);
-  });
-}
-
 /** QUERY helper: rows as records */
 export function records(reply: Reply): Array<Record<string, unknown>> {
   const body = reply.message?.body as { attributeNames: string[]; results: unknown[][] } | undefined;

@@ -8,7 +8,7 @@ import type { AgentFactory } from '../../sim/router/agent-port.js';
 import { SimRouter, type SimRouterOptions } from '../../sim/router/router.js';
 import type { SimTransport } from '../../sim/router/transport.js';
 import { agentDoubleFactory } from './sim-agent-double.js';
-import { waitForEvent } from './sim-client.js';
+import { waitForEvent } from './deadline.js';
 
 export interface NodeOptions {
   transport?: SimTransport;
