@@ -5,6 +5,7 @@
  */
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
+import { coalesceWrites } from '../../src/amqp/coalesce-writes.js';
 
 /** A connected byte stream, as net.Socket: rhea needs on('data'|'end'|'error'), write(), end(), destroy(). */
 export type SimSocket = Duplex & {
@@ -33,7 +34,7 @@ export const tcpTransport: SimTransport = {
   kind: 'tcp',
   listen(host, port, onConnection) {
     return new Promise((resolve, reject) => {
-      const server = net.createServer({ allowHalfOpen: false }, (s) => onConnection(s));
+      const server = net.createServer({ allowHalfOpen: false }, (s) => onConnection(coalesceWrites(s)));
       const onError = (err: Error): void => reject(err);
       server.once('error', onError);
       server.listen({ host, port }, () => {
@@ -49,7 +50,7 @@ export const tcpTransport: SimTransport = {
     });
   },
   connect(host, port) {
-    return net.connect({ host, port });
+    return coalesceWrites(net.connect({ host, port }));
   },
 };
 
