@@ -9,6 +9,10 @@ import { processStopSignal, writeLine, type CliIo } from './io.js';
 import { registerSimRouter } from './sim-router.js';
 import { registerMgmt } from './mgmt.js';
 import { registerSim } from './sim.js';
+import { registerBootstrap } from './bootstrap.js';
+import { registerPlan } from './plan.js';
+import { registerRun } from './run.js';
+import { registerStatus } from './status.js';
 
 export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
   const program = new Command('ecn')
@@ -23,6 +27,10 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   registerSimRouter(program, ctx);
   registerMgmt(program, ctx);
   registerSim(program, ctx);
+  registerRun(program, ctx);
+  registerPlan(program, ctx);
+  registerStatus(program, ctx);
+  registerBootstrap(program, ctx);
   return program;
 }
 
@@ -38,7 +46,7 @@ export async function run(argv: string[], partialIo: Partial<CliIo> = {}): Promi
     stderr: partialIo.stderr ?? process.stderr,
     ...('stdin' in partialIo ? { stdin: partialIo.stdin } : { stdin: process.stdin }),
     // a one-shot tool keeps quiet unless asked; the long-running commands say what they do
-    logger: partialIo.logger ?? createLogger({ name: 'ecn', level: process.env.ECN_LOG_LEVEL ?? (argv[0] === 'mgmt' ? 'warn' : 'info') }),
+    logger: partialIo.logger ?? createLogger({ name: 'ecn', level: process.env.ECN_LOG_LEVEL ?? (['mgmt', 'plan', 'status', 'bootstrap'].includes(argv[0] ?? '') ? 'warn' : 'info') }),
     stopSignal: partialIo.stopSignal ?? processStopSignal(),
   };
   let exitCode: number = EXIT.OK;

@@ -14,6 +14,8 @@ export interface SourceRef {
   source: string;
   /** 0-based index of the YAML document in the file */
   document?: number;
+  /** 1-based line in the file, when known (added by the model loader; optional) */
+  line?: number;
 }
 
 export interface ControlPlane {

@@ -1,0 +1,62 @@
+/**
+ * `ecn run`: the manager against any router, real or simulated. It loads the manifests, keeps every router
+ * converged, and reloads when files in the manifest directories change.
+ */
+import { watch, type FSWatcher } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { Manager } from '../manager/manager.js';
+import { errorMessage } from '../errors.js';
+import { parsePositiveInt, parseRouterUrl } from './args.js';
+import { loadForCommand, formatIssue } from './manifests.js';
+import { loadManifests } from '../model/load.js';
+import { writeLine } from './io.js';
+import type { CommandContext } from './main.js';
+
+export interface ManifestWatcher { close(): void }
+
+/** Calls `onChange` (debounced) when a file in one of the paths (or a watched file itself) changes. */
+export async function watchManifests(paths: string[], onChange: () => void, debounceMs = 200): Promise<ManifestWatcher> {
+  const watchers: FSWatcher[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  const fire = (): void => {
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(onChange, debounceMs);
+  };
+  for (const p of paths) {
+    await stat(p); // a missing path is an error worth reporting at start
+    const w = watch(p, { persistent: true }, fire);
+    w.on('error', () => undefined);
+    watchers.push(w);
+  }
+  return { close: () => { if (timer) clearTimeout(timer); for (const w of watchers) w.close(); } };
+}
+
+export function registerRun(program: Command, ctx: CommandContext): void {
+  program
+    .command('run')
+    .description('run the manager: keep every router converged to the manifests (reloads when they change)')
+    .requiredOption('--router <url>', "amqp://HOST:PORT of the control plane's interior router", parseRouterUrl)
+    .requiredOption('--manifests <path...>', 'ECN manifest files or directories')
+    .option('--sync-interval <ms>', 'periodic resync of every router', parsePositiveInt, 30_000)
+    .option('--observe-interval <ms>', 'how often the link graph is refreshed from the routers', parsePositiveInt, 2000)
+    .action(async (o: { router: string; manifests: string[]; syncInterval: number; observeInterval: number }) => {
+      const { model, issues } = await loadForCommand(o.manifests, ctx.io.stderr);
+      const manager = new Manager({
+        router: o.router, logger: ctx.io.logger, syncIntervalMs: o.syncInterval, observeIntervalMs: o.observeInterval,
+      });
+      manager.setModel(model, issues);
+      await manager.start();
+      writeLine(ctx.io.stdout, `manager running against ${o.router}: ${model.agents.size} agents, ${manager.currentModel().plan.routers.size} routers`);
+      const watcher = await watchManifests(o.manifests, () => {
+        void loadManifests(o.manifests).then(({ model: next, issues: nextIssues }) => {
+          for (const i of nextIssues) writeLine(ctx.io.stderr, formatIssue(i));
+          manager.setModel(next, nextIssues);
+          writeLine(ctx.io.stdout, `manifests reloaded: ${next.agents.size} agents, ${nextIssues.filter((i) => i.severity === 'error').length} error(s)`);
+        }, (err: unknown) => writeLine(ctx.io.stderr, `manifests not reloaded: ${errorMessage(err)}`));
+      });
+      await ctx.io.stopSignal;
+      watcher.close();
+      await manager.stop();
+    });
+}

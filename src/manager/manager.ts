@@ -1,0 +1,171 @@
+/**
+ * The manager: one connection to the control plane's interior router, and through it every router of the ECN.
+ * It turns a model into a plan (pure), keeps every router converged to its part of the plan (the sync scheduler),
+ * observes what is really there on an interval (the observer) and keeps the link graph (desired ⊕ observed).
+ *
+ *   setModel(model) ─► planNetwork ─► scheduler.setPlan(plan, touched) ─► per-router syncers ─► routers
+ *                                        └► graph.update ◄── observeNetwork (every observeIntervalMs)
+ */
+import { EventEmitter } from 'node:events';
+import { systemClock, type Clock, type TimerHandle } from '../clock.js';
+import { errorMessage } from '../errors.js';
+import { silentLogger, type Logger } from '../log.js';
+import type { EcnModel, ModelIssue } from '../model/ecn.js';
+import { emptyModel } from '../model/ecn.js';
+import { planNetwork, touchedRouters } from '../plan/planner.js';
+import type { NetworkPlan } from '../plan/types.js';
+import { ManagementClient, type SaslOptions, type TlsOptions } from '../router/index.js';
+import type { Flavor } from '../router/protocol.js';
+import { SyncScheduler, type RouterSyncStatus } from '../sync/index.js';
+import { observeNetwork, type ObservedNetwork } from '../observe/index.js';
+import { LinkGraph } from '../graph/index.js';
+
+export interface ManagerOptions {
+  /** amqp://host:port of the control plane's interior router */
+  router: string;
+  flavor?: Flavor;
+  tls?: TlsOptions;
+  sasl?: SaslOptions;
+  clock?: Clock;
+  logger?: Logger;
+  /** periodic resync of every router (default 30 s) */
+  syncIntervalMs?: number;
+  /** observation pass interval (default 2 s) */
+  observeIntervalMs?: number;
+  /** syncs in flight across routers (default 32) */
+  concurrency?: number;
+  /** management request timeout (default 5 s) */
+  timeoutMs?: number;
+}
+
+export interface ManagerEvents {
+  'model': [issues: ModelIssue[]];
+  'observed': [observed: ObservedNetwork];
+  'error': [err: Error];
+}
+
+export class Manager extends EventEmitter<ManagerEvents> {
+  readonly client: ManagementClient;
+  readonly scheduler: SyncScheduler;
+  readonly graph = new LinkGraph();
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly observeIntervalMs: number;
+  private model: EcnModel = emptyModel();
+  private issues: ModelIssue[] = [];
+  private plan: NetworkPlan = { routers: new Map() };
+  private observed: ObservedNetwork | undefined;
+  private observeTimer: TimerHandle | undefined;
+  private observing: Promise<void> | undefined;
+  private stopped = false;
+  private tcpBridges = true;
+
+  constructor(opts: ManagerOptions) {
+    super();
+    this.clock = opts.clock ?? systemClock;
+    this.log = (opts.logger ?? silentLogger).child({ component: 'manager' });
+    this.observeIntervalMs = opts.observeIntervalMs ?? 2000;
+    this.client = new ManagementClient({
+      url: opts.router,
+      ...(opts.flavor ? { flavor: opts.flavor } : {}),
+      ...(opts.tls ? { tls: opts.tls } : {}),
+      ...(opts.sasl ? { sasl: opts.sasl } : {}),
+      clock: this.clock,
+      logger: opts.logger ?? silentLogger,
+      timeoutMs: opts.timeoutMs ?? 5000,
+      retryInitialConnect: true,
+      window: 256,
+    });
+    this.scheduler = new SyncScheduler({
+      client: this.client,
+      clock: this.clock,
+      ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
+      ...(opts.syncIntervalMs ? { intervalMs: opts.syncIntervalMs } : {}),
+      timeoutMs: opts.timeoutMs ?? 5000,
+    });
+    this.scheduler.on('write', (e) => this.log.info(e, 'router write'));
+    this.scheduler.on('sync-failed', (s, err) => this.log.warn({ router: s.router, code: err.code, err: err.message }, 'sync failed'));
+    // (the scheduler itself resyncs every router when the client reconnects)
+    this.client.on('connected', (e) => this.log.info({ router: e.router, flavor: e.flavor, reconnected: e.reconnected }, 'connected to the interior router'));
+    this.client.on('disconnected', (e) => this.log.warn({ err: errorMessage(e.error) }, 'lost the interior router'));
+  }
+
+  /** Connects (retrying until the router answers), learns what the routers can do, and starts syncing and observing. */
+  async start(): Promise<void> {
+    await this.client.connect();
+    this.tcpBridges = await this.detectTcpBridges();
+    this.replan();
+    this.scheduler.start();
+    this.scheduleObserve(0);
+  }
+
+  /** Installs a new model: only the routers whose desired entities change are resynced. */
+  setModel(model: EcnModel, issues: ModelIssue[] = []): void {
+    this.model = model;
+    this.issues = issues;
+    this.replan();
+    this.emit('model', issues);
+  }
+
+  currentModel(): { model: EcnModel; issues: ModelIssue[]; plan: NetworkPlan } {
+    return { model: this.model, issues: this.issues, plan: this.plan };
+  }
+
+  lastObserved(): ObservedNetwork | undefined { return this.observed; }
+
+  syncStatus(): RouterSyncStatus[] { return this.scheduler.status(); }
+
+  /** Runs one observation pass now (also the periodic one) and updates the graph. */
+  async observeNow(): Promise<ObservedNetwork | undefined> {
+    if (this.observing) await this.observing;
+    const pass = (async () => {
+      try {
+        const observed = await observeNetwork(this.client, this.plan, { previous: this.observed, clock: this.clock, ...(this.client.flavor ? { flavor: this.client.flavor } : {}) });
+        this.observed = observed;
+        for (const r of observed.restarts) this.scheduler.trigger(r.routerId, 'restart');
+        this.graph.update({ model: this.model, plan: this.plan, observed });
+        this.emit('observed', observed);
+      } catch (err) {
+        this.log.warn({ err: errorMessage(err) }, 'observation failed');
+      }
+    })();
+    this.observing = pass;
+    await pass;
+    this.observing = undefined;
+    return this.observed;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.observeTimer?.cancel();
+    if (this.observing) await this.observing;
+    await this.scheduler.stop();
+    await this.client.close();
+  }
+
+  private replan(): void {
+    const before = this.plan;
+    const flavor = this.client.flavor ?? 'qdrouterd';
+    this.plan = planNetwork(this.model, { flavorOf: () => flavor, tcpBridges: () => this.tcpBridges });
+    this.scheduler.setPlan(this.plan, touchedRouters(before, this.plan));
+    this.graph.update({ model: this.model, plan: this.plan, observed: this.observed });
+  }
+
+  /** Whether the interior has tcp bridges (qdrouterd 1.19 has none); the network is assumed to be one generation. */
+  private async detectTcpBridges(): Promise<boolean> {
+    try {
+      const types = await this.client.getTypes();
+      return Object.keys(types).some((t) => t.endsWith('.tcpListener'));
+    } catch (err) {
+      this.log.warn({ err: errorMessage(err) }, 'could not list entity types; assuming tcp bridges exist');
+      return true;
+    }
+  }
+
+  private scheduleObserve(delayMs: number): void {
+    if (this.stopped) return;
+    this.observeTimer = this.clock.setTimeout(() => {
+      void this.observeNow().finally(() => this.scheduleObserve(this.observeIntervalMs));
+    }, delayMs);
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * `ecn plan`: what the syncers would do, without doing it. For every planned router: learn what it can do, read the
+ * entities the manager owns there, and diff them against the plan. Nothing is written.
+ */
+import { errorMessage } from '../errors.js';
+import type { ManagementClient } from '../router/index.js';
+import { diffRouter, isOwnedName, routerHasType } from '../plan/diff.js';
+import { TYPE_ORDER, type NetworkPlan, type ObservedEntity, type PlanOp, type RouterPlan } from '../plan/types.js';
+import { learnCapabilities, targetSpecOf } from '../sync/index.js';
+import { mapLimit } from '../observe/index.js';
+
+export interface RouterPreview {
+  router: string;
+  ops: PlanOp[];
+  /** the router could not be read (unreachable, refused…): its ops are unknown */
+  error?: string;
+  conditions: RouterPlan['conditions'];
+}
+
+export async function previewNetwork(client: ManagementClient, plan: NetworkPlan, concurrency = 16): Promise<RouterPreview[]> {
+  const routers = [...plan.routers.values()];
+  return mapLimit(routers, concurrency, async (rp): Promise<RouterPreview> => {
+    try {
+      const target = client.target(targetSpecOf(rp.reach));
+      const caps = await learnCapabilities(target, client.flavor);
+      const observed: ObservedEntity[] = [];
+      for (const type of TYPE_ORDER) {
+        if (!routerHasType(type, caps)) continue;
+        for (const row of await target.query(type, [])) {
+          if (isOwnedName(row.name)) observed.push({ type, name: row.name, attributes: row });
+        }
+      }
+      return { router: rp.routerId, ops: diffRouter(rp.entities, observed, caps), conditions: rp.conditions };
+    } catch (err) {
+      return { router: rp.routerId, ops: [], error: errorMessage(err), conditions: rp.conditions };
+    }
+  });
+}

@@ -1,0 +1,255 @@
+/**
+ * One router's level-triggered sync pass: QUERY what it has of the owned types, diff against its plan, apply the
+ * operations in order. Requests within a pass are sequential (the Python agent serialises them anyway, §6.5).
+ *
+ * Error policy: a transport failure (unreachable, timeout, disconnected) or a 5xx stops the pass, since later
+ * requests would fail the same way; a 4xx on one write is recorded and the pass goes on, skipping later operations
+ * on the same name (a failed DELETE of a replace must not be followed by a CREATE that would collide).
+ */
+import type { Clock } from '../clock.js';
+import { systemClock } from '../clock.js';
+import { EcnError, errorMessage } from '../errors.js';
+import { diffRouter, isOwnedName, routerHasType } from '../plan/diff.js';
+import {
+  TYPE_ORDER,
+  type ManagedType,
+  type ObservedEntity,
+  type PlanOp,
+  type RouterCapabilities,
+  type RouterPlan,
+  type RouterReach,
+} from '../plan/types.js';
+import { isManagementError, type ManagementOps, type TargetSpec } from '../router/index.js';
+import type { Flavor } from '../router/protocol.js';
+import { learnCapabilities } from './capabilities.js';
+import { AuditLog, SyncCounters, type AuditEntry, type WriteReason } from './audit.js';
+import { RestartDetector, uptimeType, type RestartSignal } from './restart-detector.js';
+
+/** What the syncer needs of the management client: a target per router, and the connection's flavor. */
+export interface SyncClient {
+  target(spec: TargetSpec): ManagementOps;
+  readonly flavor?: Flavor | undefined;
+}
+
+export interface RouterSyncerOptions {
+  client: SyncClient;
+  /** the router's current plan (read at the start of every pass) */
+  plan: () => RouterPlan | undefined;
+  clock?: Clock;
+  audit?: AuditLog;
+  counters?: SyncCounters;
+  /** called for every write, after its audit entry is recorded */
+  onWrite?: (e: AuditEntry) => void;
+  /** per-request reply timeout (default: the client's) */
+  timeoutMs?: number;
+  /** probe `uptimeSeconds` each pass to detect restarts (default true; costs one QUERY) */
+  probeUptime?: boolean;
+}
+
+export interface SyncResult {
+  router: string;
+  /** the reason the writes were recorded with ('restart' when this pass detected one) */
+  reason: WriteReason;
+  ok: boolean;
+  /** what stopped the pass or the first failed write */
+  error?: EcnError;
+  queries: number;
+  creates: number;
+  updates: number;
+  deletes: number;
+  /** failed (or skipped) writes */
+  errors: number;
+  restart?: RestartSignal;
+  /** the operations the diff asked for */
+  planned: number;
+  startedAt: number;
+  finishedAt: number;
+}
+
+export function targetSpecOf(reach: RouterReach): TargetSpec {
+  if (reach.kind === 'local') return 'local';
+  if (reach.kind === 'interior') return { router: reach.id };
+  return { edge: reach.id };
+}
+
+/** A failure that says nothing about the next request to the same router is a per-op error; the rest stop a pass. */
+export function isOpLevelError(err: unknown): boolean {
+  if (!isManagementError(err)) return false;
+  if (err.code === 'ECN_MGMT_UNKNOWN_TYPE' || err.code === 'ECN_MGMT_BAD_REQUEST') return true;
+  return err.code === 'ECN_MGMT_STATUS' && err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500;
+}
+
+function asEcnError(err: unknown): EcnError {
+  return err instanceof EcnError ? err : new EcnError('ECN_MGMT_BAD_RESPONSE', errorMessage(err), { cause: err });
+}
+
+function describeError(err: EcnError): string {
+  const status = isManagementError(err) && err.statusCode !== undefined ? ` ${err.statusCode}` : '';
+  return `${err.code}${status}: ${err.message}`;
+}
+
+export class RouterSyncer {
+  readonly routerId: string;
+  private readonly opts: RouterSyncerOptions;
+  private readonly clock: Clock;
+  readonly audit: AuditLog;
+  readonly counters: SyncCounters;
+  private readonly detector = new RestartDetector();
+  private caps: RouterCapabilities | undefined;
+  /** owned types seen or written on this router since the capabilities were learnt ("possibly owned") */
+  private readonly touchedTypes = new Set<ManagedType>();
+  /** false until one pass has queried every owned type (after connect we do not know what earlier runs left) */
+  private fullyQueried = false;
+  private probe: boolean;
+  private running = false;
+
+  constructor(routerId: string, opts: RouterSyncerOptions) {
+    this.routerId = routerId;
+    this.opts = opts;
+    this.clock = opts.clock ?? systemClock;
+    this.audit = opts.audit ?? new AuditLog();
+    this.counters = opts.counters ?? new SyncCounters();
+    this.probe = opts.probeUptime ?? true;
+  }
+
+  get capabilities(): RouterCapabilities | undefined { return this.caps; }
+
+  /** Forget what was learnt about the router (call on reconnect: it may now be another version). */
+  resetCapabilities(): void {
+    this.caps = undefined;
+    this.fullyQueried = false;
+    this.touchedTypes.clear();
+    this.probe = this.opts.probeUptime ?? true;
+  }
+
+  async sync(reason: WriteReason): Promise<SyncResult> {
+    if (this.running) throw new EcnError('ECN_CONFIG', `router ${this.routerId}: a sync pass is already running`, { hint: 'the scheduler serialises passes per router' });
+    this.running = true;
+    const r: SyncResult = {
+      router: this.routerId, reason, ok: true, queries: 0, creates: 0, updates: 0, deletes: 0, errors: 0, planned: 0,
+      startedAt: this.clock.now(), finishedAt: 0,
+    };
+    try {
+      await this.pass(r);
+    } catch (err) {
+      r.ok = false;
+      r.error ??= asEcnError(err);
+    } finally {
+      this.running = false;
+      r.finishedAt = this.clock.now();
+      if (r.ok) this.counters.passesOk++;
+      else this.counters.passesFailed++;
+    }
+    return r;
+  }
+
+  private call(): { timeoutMs: number } | undefined {
+    return this.opts.timeoutMs === undefined ? undefined : { timeoutMs: this.opts.timeoutMs };
+  }
+
+  private async pass(r: SyncResult): Promise<void> {
+    const plan = this.opts.plan();
+    if (!plan) return; // not (or no longer) planned: nothing to converge to, and never delete blindly
+    const target = this.opts.client.target(targetSpecOf(plan.reach));
+
+    if (!this.caps) this.caps = await learnCapabilities(target, this.opts.client.flavor, this.call());
+    const caps = this.caps;
+
+    let uptimeSeconds: number | undefined;
+    if (this.probe) {
+      r.queries++;
+      this.counters.queries++;
+      try {
+        const rows = await target.query(uptimeType(caps.flavor), ['uptimeSeconds'], this.call());
+        const v = Number(rows[0]?.uptimeSeconds);
+        if (Number.isFinite(v)) uptimeSeconds = v;
+      } catch (err) {
+        if (!isOpLevelError(err)) throw err;
+        this.probe = false; // this router has no such counter: rely on the vanished signal
+      }
+    }
+
+    const types = this.typesToQuery(plan, caps);
+    const observed: ObservedEntity[] = [];
+    for (const type of types) {
+      r.queries++;
+      this.counters.queries++;
+      const rows = await target.query(type, [], this.call());
+      for (const row of rows) {
+        if (!isOwnedName(row.name)) continue;
+        observed.push({ type, name: row.name, identity: typeof row.identity === 'string' ? row.identity : undefined, attributes: row });
+        this.touchedTypes.add(type);
+      }
+    }
+    if (types.length === TYPE_ORDER.filter((t) => routerHasType(t, caps)).length) this.fullyQueried = true;
+
+    const signal = this.detector.observe({ uptimeSeconds, ownedNow: observed.length });
+    if (signal) {
+      r.restart = signal;
+      r.reason = 'restart';
+      this.counters.restartsDetected++;
+    }
+
+    const ops = diffRouter(plan.entities, observed, caps);
+    r.planned = ops.length;
+    let owned = observed.length;
+    const failedNames = new Set<string>();
+    for (const op of ops) {
+      if (failedNames.has(op.name)) {
+        this.record(op, r.reason, 'skipped', 'an earlier operation on this name failed');
+        r.errors++;
+        continue;
+      }
+      try {
+        await this.apply(target, op);
+      } catch (err) {
+        const e = asEcnError(err);
+        this.record(op, r.reason, 'error', describeError(e));
+        r.errors++;
+        r.ok = false;
+        r.error ??= e;
+        if (op.op === 'UPDATE' && isManagementError(err) && err.statusCode === 501) {
+          // the router cannot UPDATE this type after all: the next pass replaces instead
+          const updatable = new Set(caps.updatable);
+          updatable.delete(op.type);
+          this.caps = { ...caps, updatable };
+        } else if (!isOpLevelError(err)) throw e;
+        failedNames.add(op.name);
+        continue;
+      }
+      this.record(op, r.reason, 'ok');
+      this.touchedTypes.add(op.type);
+      if (op.op === 'CREATE') { r.creates++; owned++; }
+      else if (op.op === 'DELETE') { r.deletes++; owned--; }
+      else r.updates++;
+    }
+    this.detector.settled(owned);
+  }
+
+  /** Owned types present in the plan or possibly owned; every type the router has on the first pass after connect. */
+  private typesToQuery(plan: RouterPlan, caps: RouterCapabilities): ManagedType[] {
+    const wanted = new Set<ManagedType>(this.touchedTypes);
+    for (const e of plan.entities) wanted.add(e.type);
+    return TYPE_ORDER.filter((t) => routerHasType(t, caps) && (!this.fullyQueried || wanted.has(t)));
+  }
+
+  private async apply(target: ManagementOps, op: PlanOp): Promise<void> {
+    const call = this.call();
+    switch (op.op) {
+      case 'CREATE': await target.create(op.type, op.name, op.attributes ?? {}, call); return;
+      case 'UPDATE': await target.update(op.type, op.name, op.attributes ?? {}, call); return;
+      case 'DELETE': await target.delete(op.type, op.name, call); return;
+    }
+  }
+
+  private record(op: PlanOp, reason: WriteReason, result: AuditEntry['result'], error?: string): void {
+    const e: AuditEntry = {
+      time: this.clock.now(), router: this.routerId, op: op.op, type: op.type, name: op.name, reason,
+      detail: op.detail ? `${op.reason}: ${op.detail}` : op.reason, result,
+      ...(error === undefined ? {} : { error }),
+    };
+    this.audit.add(e);
+    this.counters.write(op.op, op.type, result, reason);
+    this.opts.onWrite?.(e);
+  }
+}
