@@ -20,6 +20,8 @@ export interface SimEcnOptions {
   logger?: Logger;
   /** start the microservices too (default true) */
   microservices?: boolean;
+  /** how long to wait for every uplink and inter-router link to come up (default 15 s) */
+  readyTimeoutMs?: number;
 }
 
 export interface SimEcn {
@@ -78,6 +80,7 @@ export async function startSimEcn(model: EcnModel, opts: SimEcnOptions = {}): Pr
       await r.start();
       routers.set(name, r);
     }
+    await networkUp(interior, routers, opts.readyTimeoutMs ?? 15_000);
     if (opts.microservices !== false) {
       for (const ms of model.microservices.values()) {
         const agent = model.agents.get(ms.agent);
@@ -104,6 +107,36 @@ export async function startSimEcn(model: EcnModel, opts: SimEcnOptions = {}): Pr
   const port = interior.listenerPort(bootstrapNormalListenerName(model, cp.routerId)) ?? cp.router.messagePort;
   const host = cp.router.address.includes(':') ? `[${cp.router.address}]` : cp.router.address;
   return { interior, routers, microservices, url: `amqp://${host}:${port}`, stop };
+}
+
+/**
+ * Waits until every edge router has an active uplink and every interior-mode agent is in the control plane
+ * interior's topology, so the manager's first pass finds every router reachable. Event-driven, with a deadline.
+ */
+function networkUp(interior: SimRouter, routers: Map<string, SimRouter>, timeoutMs: number): Promise<void> {
+  const ready = (): boolean => {
+    const nodes = new Set((interior.runtime?.rows('router.node') ?? []).map((r) => String(r.id)));
+    for (const r of routers.values()) {
+      if (r.mode === 'edge' ? r.activeUplink() === undefined : !nodes.has(r.id)) return false;
+    }
+    return true;
+  };
+  if (ready()) return Promise.resolve();
+  const emitters = [interior, ...routers.values()];
+  const events = ['uplink-up', 'topology-changed', 'edge-attached'];
+  return new Promise((resolve, reject) => {
+    const check = (): void => { if (ready()) { done(); resolve(); } };
+    const timer = setTimeout(() => {
+      done();
+      const missing = [...routers.values()].filter((r) => (r.mode === 'edge' ? r.activeUplink() === undefined : true)).map((r) => r.id);
+      reject(new Error(`the simulated network did not come up within ${timeoutMs} ms (check: ${missing.join(', ')})`));
+    }, timeoutMs);
+    const done = (): void => {
+      clearTimeout(timer);
+      for (const e of emitters) for (const ev of events) e.off(ev, check);
+    };
+    for (const e of emitters) for (const ev of events) e.on(ev, check);
+  });
 }
 
 /** The name of the normal listener in a router's bootstrap config (the one clients and the manager use). */

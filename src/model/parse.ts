@@ -36,13 +36,14 @@ export function parseManifestText(text: string, source: string): ParsedText {
       }
       return;
     }
-    if (doc.contents === null) return; // empty document (e.g. a trailing `---`)
+    const value: unknown = doc.toJS();
+    if (value === null || value === undefined) return; // empty document (a trailing `---`, only comments)
     const locate: Locate = (path) => {
       const node = path.length === 0 ? doc.contents : doc.getIn(path, true);
       if (!isNode(node) || !node.range) return undefined;
       return lineCounter.linePos(node.range[0]).line;
     };
-    documents.push({ doc: doc.toJS(), ref: { source, document }, locate });
+    documents.push({ doc: value, ref: { source, document }, locate });
   });
   return { documents, issues };
 }

@@ -133,11 +133,25 @@ export async function observeNetwork(
     return [];
   };
   const targets = observeTargets(routers);
-  const [self, nodes, conns, addrs, probes] = await Promise.all([
-    local('router', ['id']),
-    local('router.node', NODE_ATTRS),
+  const selfP = local('router', ['id']);
+  const nodesP = local('router.node', NODE_ATTRS);
+  // Edges attached to the other interiors: their own `connection` tables, read once router.node has named them.
+  const remoteP = Promise.all([selfP, nodesP]).then(async ([self, nodes]) => {
+    const selfId = parseRouterRow(self).id;
+    const others = parseRouterNodes(nodes).filter((n) => !n.self && n.id !== selfId);
+    const call = opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs };
+    return mapLimit(others, opts.concurrency ?? 16, async (n) => {
+      const r = await settle(client.target({ router: n.id }).query('connection', CONNECTION_ATTRS, call));
+      if (!r.ok) errors.push({ query: `connection@${n.id}`, ...r.error });
+      return r.ok ? parseEdgeConnections(r.value, n.id) : [];
+    });
+  });
+  const [self, nodes, conns, addrs, remote, probes] = await Promise.all([
+    selfP,
+    nodesP,
     local('connection', CONNECTION_ATTRS),
     local('router.address', ADDRESS_ATTRS),
+    remoteP,
     opts.probeRouters === false
       ? Promise.resolve([] as ObservedRouter[])
       : mapLimit(targets, opts.concurrency ?? 16, (t) => probeRouter(client, t, flavor, opts.timeoutMs)),
@@ -146,12 +160,13 @@ export async function observeNetwork(
   const interiorList = parseRouterNodes(nodes);
   const interiorId = parseRouterRow(self).id ?? interiorList.find((n) => n.self)?.id;
   const parsed = parseAddresses(addrs, flavor, keep);
+  const attached = [...(interiorId === undefined ? [] : parseEdgeConnections(conns, interiorId)), ...remote.flat()];
   const observed: ObservedNetwork = {
     at: clock.now(),
     flavor,
     interiorId,
     interiors: new Map(interiorList.map((n) => [n.id, n])),
-    edges: new Map(interiorId === undefined ? [] : parseEdgeConnections(conns, interiorId).map((e) => [e.edgeId, e])),
+    edges: new Map(attached.map((e) => [e.edgeId, e])),
     edgeAddresses: new Map(parsed.edges.map((e) => [e.edgeId, e])),
     addresses: new Map(parsed.mobile.map((a) => [a.address, a])),
     routers: new Map(probes.map((p) => [p.id, p])),

@@ -4,7 +4,7 @@
  */
 import type { Flavor } from '../router/protocol.js';
 
-/** An edge router attached to the interior the manager is connected to (a `connection` row role=edge dir=in). */
+/** An edge router attached to an interior (a `connection` row role=edge dir=in on that interior). */
 export interface EdgeAttachment {
   edgeId: string;
   /** the interior holding the connection */
@@ -99,7 +99,7 @@ export interface ObservedNetwork {
   interiorId: string | undefined;
   /** by id */
   interiors: Map<string, ObservedInterior>;
-  /** edges attached to the connected interior, by edge id */
+  /** edges attached to any interior (the connected one's and every other interior's `connection` rows), by edge id */
   edges: Map<string, EdgeAttachment>;
   /** `H<edge>` keys, by edge id: every edge of the network, wherever it is attached */
   edgeAddresses: Map<string, EdgeAddress>;

@@ -9,7 +9,20 @@ import type { SimRouter } from '../../sim/router/router.js';
 import { ManagementClient } from '../../src/router/client.js';
 import { observeNetwork, type ObserveTarget } from '../../src/observe/index.js';
 import { startEdge, startInterior } from '../support/sim-topology.js';
+import { emptyModel, type EcnModel } from '../../src/model/ecn.js';
+import { LinkGraph } from '../../src/graph/index.js';
 import { waitForEvent } from '../support/deadline.js';
+
+function model(): EcnModel {
+  const ref = { source: 'test' };
+  const m = emptyModel();
+  m.controlPlane = {
+    name: 'cp', routerId: 'INT.A', ref, router: { address: '127.0.0.1', messagePort: 5672, interiorPort: 55672, edgePort: 45672 },
+    publicPortRange: { start: 6000, end: 7000 },
+  };
+  for (const id of ['EDGE.1', 'EDGE.2']) m.agents.set(id, { name: id, host: '127.0.0.1', routerMode: 'edge', messagingPort: 5672, upstreamRouters: ['INT.A'], ref });
+  return m;
+}
 
 describe('observeNetwork against a simulated network', () => {
   let int: SimRouter;
@@ -66,6 +79,9 @@ describe('observeNetwork against a simulated network', () => {
 
   it('sees a dropped uplink: the edge is no longer attached, no longer routable, and unreachable', async () => {
     const before = await observeNetwork(client, targets);
+    const graph = new LinkGraph();
+    graph.update({ model: model(), observed: before });
+    assert.equal(graph.graph.getEdgeAttributes('uplink:EDGE.2->INT.A').state, 'up');
     const down = waitForEvent(e2, 'uplink-down', { timeoutMs: 5000 });
     e2.faults.dropUplinks();
     await down;
@@ -79,5 +95,11 @@ describe('observeNetwork against a simulated network', () => {
     assert.equal(r?.reachable, false);
     assert.ok(r?.error && ['ECN_MGMT_UNREACHABLE', 'ECN_MGMT_TIMEOUT'].includes(r.error.code), r?.error?.code);
     assert.ok(o.routers.get('EDGE.1')?.reachable);
+
+    const batch = graph.update({ model: model(), observed: o });
+    assert.equal(graph.graph.getEdgeAttributes('uplink:EDGE.2->INT.A').state, 'down');
+    assert.equal(graph.graph.getNodeAttributes('router:EDGE.2').state, 'down');
+    assert.equal(graph.graph.getEdgeAttributes('uplink:EDGE.1->INT.A').state, 'up');
+    assert.ok(batch.some((d) => d.key === 'uplink:EDGE.2->INT.A' && d.op === 'mergeEdgeAttributes'));
   });
 });

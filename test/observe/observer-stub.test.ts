@@ -75,6 +75,27 @@ describe('observeNetwork (stub client)', () => {
     assert.ok(!client.calls.some((c) => c.endsWith(' routerMetrics')));
   });
 
+  it('reads the edges of the other interiors through _topo/0/<id>, recording a failing interior', async () => {
+    const client = stub((target, type) => {
+      if (target === 'local' && type === 'router') return [{ id: 'A' }];
+      if (target === 'local' && type === 'router.node') {
+        return [
+          { id: 'A', linkState: ['B', 'C'], nextHop: '(self)', instance: 1 },
+          { id: 'B', linkState: ['A'], nextHop: 'B', instance: 2 },
+          { id: 'C', linkState: ['A'], nextHop: 'C', instance: 3 },
+        ];
+      }
+      if (target === 'local' && type === 'connection') return [{ container: 'e1', role: 'edge', dir: 'in', identity: '1' }];
+      if (target === 'B' && type === 'connection') return [{ container: 'e2', role: 'edge', dir: 'in', identity: '7' }, { container: 'A', role: 'inter-router', dir: 'out' }];
+      if (target === 'C') return new ManagementError('ECN_MGMT_TIMEOUT', 'no reply', {});
+      return [];
+    });
+    const o = await observeNetwork(client, [], {});
+    assert.deepEqual([...o.edges.values()].map((e) => [e.edgeId, e.interiorId]), [['e1', 'A'], ['e2', 'B']]);
+    assert.deepEqual(o.errors.map((e) => [e.query, e.code]), [['connection@C', 'ECN_MGMT_TIMEOUT']]);
+    assert.deepEqual(o.interiors.get('A')?.linkState, ['B', 'C']);
+  });
+
   it('without probes: only the interior tables', async () => {
     const client = stub(() => []);
     const o = await observeNetwork(client, [{ routerId: 'x', reach: { kind: 'edge', id: 'x' } }], { probeRouters: false });
