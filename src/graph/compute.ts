@@ -45,6 +45,11 @@ const EMPTY: ReadonlySet<string> = new Set();
 
 export function computeGraph(input: GraphInput, seen: ReadonlySet<string> = EMPTY): GraphSpec {
   const { model, plan, observed: o } = input;
+  /**
+   * Uptimes become start times (epoch seconds): an uptime changes on every pass and would make every router a delta,
+   * a start time only changes when the router restarts or reconnects. Its ±1 s jitter is absorbed by the diff.
+   */
+  const since = (uptimeSeconds: number): number => Math.round((o?.at ?? 0) / 1000 - uptimeSeconds);
   const nodes: GraphSpec['nodes'] = new Map();
   const edges: GraphSpec['edges'] = new Map();
 
@@ -83,8 +88,8 @@ export function computeGraph(input: GraphInput, seen: ReadonlySet<string> = EMPT
     const att = o?.edges.get(id);
     const rp = plan?.routers.get(id);
     const counters: Counters = {};
-    if (probe?.uptimeSeconds !== undefined) counters.uptimeSeconds = probe.uptimeSeconds;
-    if (att?.uptimeSeconds !== undefined) counters.connectionUptimeSeconds = att.uptimeSeconds;
+    if (probe?.uptimeSeconds !== undefined) counters.upSince = since(probe.uptimeSeconds);
+    if (att?.uptimeSeconds !== undefined) counters.connectedSince = since(att.uptimeSeconds);
     if (probe) counters.connectors = probe.connectors.length;
     if (rp) counters.entities = rp.entities.length;
     if (rp) counters.conditions = rp.conditions.length;
@@ -190,7 +195,7 @@ export function computeGraph(input: GraphInput, seen: ReadonlySet<string> = EMPT
         const key = uplinkKey(a.name, up);
         desiredLinks.add(key);
         const att = o?.edges.get(a.name);
-        const counters: Counters = att?.interiorId === up && att.uptimeSeconds !== undefined ? { uptimeSeconds: att.uptimeSeconds } : {};
+        const counters: Counters = att?.interiorId === up && att.uptimeSeconds !== undefined ? { connectedSince: since(att.uptimeSeconds) } : {};
         const probe = o?.routers.get(a.name);
         edge(key, 'uplink', rkey(a.name), rkey(up), '', true, uplinkEvidence(a.name, up), counters, { lastError: probe?.error?.message ?? null });
       } else {

@@ -8,11 +8,23 @@ import type { EdgeAttributes, GraphOp, GraphSpec, NodeAttributes } from './types
 
 type Flat = Record<string, unknown>;
 
+/**
+ * Counters named `…Since` are start times derived from uptimes (compute.ts): two passes over the same connection
+ * differ by the rounding of the uptime, which is not a change. The live graph keeps its first value, so the
+ * tolerance does not accumulate; a restart moves the value by the whole previous uptime.
+ */
+export const SINCE_TOLERANCE_S = 2;
+
+function sameValue(k: string, a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  return typeof a === 'number' && typeof b === 'number' && k.endsWith('Since') && Math.abs(a - b) <= SINCE_TOLERANCE_S;
+}
+
 function sameFlat(a: Flat, b: Flat): boolean {
   let n = 0;
   for (const k in a) {
     n++;
-    if (a[k] !== b[k]) return false;
+    if (!sameValue(k, a[k], b[k])) return false;
   }
   for (const _ in b) n--;
   return n === 0;

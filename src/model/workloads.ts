@@ -48,7 +48,8 @@ export function checkWorkloads(cands: Candidates, topo: Topology, sink: IssueSin
 
   // microservices
   const accepted = new Map<string, MicroserviceCandidate>();
-  const agentPorts = new Map<string, Map<number, string>>(); // agent → external port → owner
+  // host → external port → owner: agents sharing a host (the simulator runs every agent on one) share its ports
+  const hostPorts = new Map<string, Map<number, string>>();
   for (const [key, m] of cands.microservices) { // load order: of two clashing ports, the later one loses
     const l = label.microservice(m.application, m.name);
     const nameRel: PathSegment[] = m.inline ? ['name'] : ['metadata', 'name'];
@@ -72,9 +73,9 @@ export function checkWorkloads(cands: Candidates, topo: Topology, sink: IssueSin
       else fail(agentRel, C.UNKNOWN_AGENT, `agent \`${m.agent}\` does not exist`, `Add an Agent named \`${m.agent}\`, or set the microservice's agent.name to an existing agent.`);
       continue;
     }
-    const listeners: Array<[string, number | undefined]> = [['messagingPort', agent.messagingPort], ['edgeRouterPort', agent.edgeRouterPort], ['interRouterPort', agent.interRouterPort]];
+    const listeners = topo.hostPorts.get(agent.host) ?? new Map<number, string>();
     const mine = new Map<number, string>();
-    const used = agentPorts.get(agent.name) ?? new Map<number, string>();
+    const used = hostPorts.get(agent.host) ?? new Map<number, string>();
     let bad = false;
     m.ports.forEach((p, i) => {
       if (bad) return;
@@ -82,17 +83,17 @@ export function checkWorkloads(cands: Candidates, topo: Topology, sink: IssueSin
         bad = true;
         return fail([...portsRel(i), 'public'], C.PUBLIC_UDP, `port ${p.external}/udp cannot be public: public ports carry tcp or http`, 'Use protocol tcp for this port, or remove `public`.');
       }
-      const listener = listeners.find(([, n]) => n === p.external);
-      const holder = listener ? `the router's ${listener[0]} of ${label.agent(agent.name)}` : mine.get(p.external) ?? used.get(p.external);
+      const listener = listeners.get(p.external);
+      const holder = listener !== undefined ? `the router listener ${listener}` : mine.get(p.external) ?? used.get(p.external);
       if (holder !== undefined) {
         bad = true;
-        return fail([...portsRel(i), 'external'], C.PORT_CONFLICT, `external port ${p.external} on agent ${agent.name} is already used by ${holder}`, `Choose another \`external\` port: each external port on an agent must be unique and differ from its router's listener ports.`);
+        return fail([...portsRel(i), 'external'], C.PORT_CONFLICT, `external port ${p.external} on host ${agent.host} (agent ${agent.name}) is already used by ${holder}`, `Choose another \`external\` port: external ports must be unique on an agent's host and differ from the router listener ports there.`);
       }
       mine.set(p.external, `${l} (ports[${i}])`);
     });
     if (bad) continue;
     for (const [port, owner] of mine) used.set(port, owner);
-    agentPorts.set(agent.name, used);
+    hostPorts.set(agent.host, used);
     accepted.set(key, m);
   }
 
@@ -119,10 +120,7 @@ export function checkWorkloads(cands: Candidates, topo: Topology, sink: IssueSin
     const taken = new Map<number, string>();
     for (const n of opts.reservedPorts ?? RESERVED_PUBLIC_PORTS) taken.set(n, 'a reserved port');
     for (const [n, owner] of topo.hostPorts.get(cp.router.address) ?? []) taken.set(n, owner);
-    for (const [agentName, ports] of agentPorts) {
-      if (topo.agents.get(agentName)?.host !== cp.router.address) continue;
-      for (const [n, owner] of ports) if (!taken.has(n)) taken.set(n, `${owner} external port`);
-    }
+    for (const [n, owner] of hostPorts.get(cp.router.address) ?? []) if (!taken.has(n)) taken.set(n, `${owner} external port`);
     const range = cp.publicPortRange;
     const first = allocatePublicPorts(requests, { range, taken, ...(opts.previous ? { previous: opts.previous } : {}) });
     for (const f of first.failures) {

@@ -48,7 +48,7 @@ const addr = (address: string, subscriberCount: number, deliveries = 0): Observe
 /** Everything desired is there and healthy. */
 function observed(): ObservedNetwork {
   const o: ObservedNetwork = {
-    at: 1000, flavor: 'qdrouterd', interiorId: 'int',
+    at: 1_000_000, flavor: 'qdrouterd', interiorId: 'int',
     interiors: new Map([['int', { id: 'int', instance: 1, linkState: [], self: true, cost: 0 }]]),
     edges: new Map(), edgeAddresses: new Map(), addresses: new Map(), routers: new Map(), restarts: [], errors: [],
   };
@@ -106,7 +106,9 @@ describe('LinkGraph', () => {
     g.update({ model: model(), plan: plan(), observed: observed() });
     for (const [k, s] of Object.entries(states(g))) assert.equal(s, 'up', k);
     assert.deepEqual(g.graph.getEdgeAttributes('route:app/r1').counters, { receivers: 1, deliveriesIngress: 5, deliveriesEgress: 5, deliveriesTransit: 0 });
-    assert.equal(g.graph.getEdgeAttributes('uplink:e1->int').counters.uptimeSeconds, 10);
+    // uptimes become start times: observed at 1000 s with 10 s of uptime
+    assert.equal(g.graph.getEdgeAttributes('uplink:e1->int').counters.connectedSince, 990);
+    assert.deepEqual(g.graph.getNodeAttributes('router:e1').counters, { upSince: 990, connectedSince: 990, connectors: 0, entities: 0, conditions: 0 });
     assert.equal(g.graph.getNodeAttributes('router:e1').observed, true);
   });
 
@@ -210,6 +212,23 @@ describe('LinkGraph', () => {
       op: 'mergeEdgeAttributes', key: 'route:app/r1', seq: 2,
       attributes: { counters: { receivers: 1, deliveriesIngress: 6, deliveriesEgress: 6, deliveriesTransit: 0 } },
     }]);
+  });
+
+  it('uptimes that advance with the clock are no change; a restart is', () => {
+    const g = new LinkGraph();
+    g.update({ model: model(), plan: plan(), observed: observed() });
+    const later = (seconds: number, uptime: (id: string) => number): ObservedNetwork => {
+      const o = observed();
+      o.at += seconds * 1000;
+      for (const r of o.routers.values()) r.uptimeSeconds = uptime(r.id);
+      for (const e of o.edges.values()) e.uptimeSeconds = uptime(e.edgeId);
+      return o;
+    };
+    // 30.6 s later, uptimes truncated to whole seconds: rounding jitter, nothing to send
+    assert.deepEqual(g.update({ model: model(), plan: plan(), observed: later(30.6, () => 40) }), []);
+    const batch = g.update({ model: model(), plan: plan(), observed: later(60, (id) => (id === 'e2' ? 3 : 70)) });
+    assert.deepEqual(batch.map((d) => [d.op, d.key]), [['mergeNodeAttributes', 'router:e2'], ['mergeEdgeAttributes', 'uplink:e2->int']]);
+    assert.equal(g.graph.getNodeAttributes('router:e2').counters.upSince, 1057);
   });
 
   it('removing a desired element drops exactly its node and edges', () => {

@@ -164,21 +164,27 @@ test('a control plane with clashing ports or an empty public range is skipped', 
   assert.equal(errorsOf(r2.issues)[0]!.path, 'spec.publicPorts');
 });
 
-test('microservice external ports: unique per agent and not a router listener port', () => {
-  const { model, issues } = buildModel(docs(...baseEcn(), app('a', [
+test('microservice external ports: unique per agent (and per shared host), never a router listener port', () => {
+  const { model, issues } = buildModel(docs(...baseEcn(), agent('far', {}, undefined, '10.0.0.9'), app('a', [
     ms('m1', 'edge-1', [{ internal: 80, external: 9000 }]),
-    ms('m2', 'edge-1', [{ internal: 80, external: 9000 }]), // clashes with m1
-    ms('m3', 'edge-2', [{ internal: 80, external: 9000 }]), // other agent: fine
+    ms('m2', 'edge-1', [{ internal: 80, external: 9000 }]), // clashes with m1 on the same agent
+    ms('m3', 'far', [{ internal: 80, external: 9000 }]), // other host: fine
     ms('m4', 'fog-1', [{ internal: 80, external: 45701 }]), // fog-1's edge listener
-    ms('m5', 'edge-2', [{ internal: 80, external: 9100 }, { internal: 81, external: 9100, protocol: 'udp' }]), // twice in itself
+    ms('m5', 'far', [{ internal: 80, external: 9100 }, { internal: 81, external: 9100, protocol: 'udp' }]), // twice in itself
+    ms('m6', 'edge-2', [{ internal: 80, external: 9000 }]), // another agent on edge-1's host
+    ms('m7', 'edge-2', [{ internal: 80, external: 5672 }]), // the control plane's listener on the same host
   ])));
   assert.deepEqual(triple(issues), [
     ['ECN_MODEL_PORT_CONFLICT', 'Microservice a/m2', 'spec.microservices[1].container.ports[0].external'],
     ['ECN_MODEL_PORT_CONFLICT', 'Microservice a/m4', 'spec.microservices[3].container.ports[0].external'],
     ['ECN_MODEL_PORT_CONFLICT', 'Microservice a/m5', 'spec.microservices[4].container.ports[1].external'],
+    ['ECN_MODEL_PORT_CONFLICT', 'Microservice a/m6', 'spec.microservices[5].container.ports[0].external'],
+    ['ECN_MODEL_PORT_CONFLICT', 'Microservice a/m7', 'spec.microservices[6].container.ports[0].external'],
   ]);
-  assert.match(errorsOf(issues)[0]!.message, /already used by Microservice a\/m1/);
-  assert.match(errorsOf(issues)[1]!.message, /edgeRouterPort of Agent fog-1/);
+  const msgs = errorsOf(issues).map((i) => i.message);
+  assert.match(msgs[0]!, /already used by Microservice a\/m1/);
+  assert.match(msgs[1]!, /router listener Agent fog-1 edgeRouterPort/);
+  assert.match(msgs[4]!, /router listener ControlPlane iofog messagePort/);
   assert.deepEqual([...model.microservices.keys()], ['a/m1', 'a/m3']);
 });
 
