@@ -80,7 +80,7 @@ export class Listeners {
       return;
     }
     try {
-      const server = await this.ctx.transport.listen(st.host, requested, (socket) => this.onSocket(st, socket));
+      const server = await this.ctx.listenerTransport(st.name).listen(st.host, requested, (socket) => this.onSocket(st, socket));
       if (st.closed) {
         await server.close();
         return;

@@ -50,6 +50,12 @@ export interface SimRouterOptions {
   logger?: Logger;
   /** default: real TCP */
   transport?: SimTransport;
+  /**
+   * the transport one `listener` entity binds on, by entity name (default: `transport` for every listener). Lets
+   * one router of an in-process network listen on real TCP, e.g. an interior whose normal listener serves a manager
+   * in another process while its edge listener takes thousands of in-process edges. Return `transport` for the rest.
+   */
+  listenerTransport?: (listenerName: string) => SimTransport;
   /** the management agent; default: sim/router/agent.ts with the echo rules of correlation.ts */
   agentFactory?: AgentFactory;
   /** connector retry backoff */
@@ -113,9 +119,11 @@ export class SimRouter extends EventEmitter {
     // tcp_no_delay: management traffic is small request/response frames; Nagle would add ~40 ms per hop.
     // credit_window 0: the router grants credit itself, one per settled delivery (link-attach.ts, intake.ts)
     this.container = rhea.create_container({ id: this.id, autoaccept: false, credit_window: 0, tcp_no_delay: true } as never);
+    const listenerTransport = opts.listenerTransport;
     this.ctx = {
       id: this.id, mode: this.mode, flavor: this.flavor, version: this.version, host: this.host,
       clock: this.clock, logger: this.logger, transport: this.transport, container: this.container, registry: this.registry,
+      listenerTransport: listenerTransport ? (name) => listenerTransport(name) : () => this.transport,
       emit: (event, ...args) => this.safeEmit(event, ...args),
     };
     this.management = new ManagementEndpoint({

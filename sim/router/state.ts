@@ -102,6 +102,8 @@ export interface RouterContext {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly transport: SimTransport;
+  /** the transport a listener entity binds on, by listener name (the router's transport unless overridden) */
+  listenerTransport(listenerName: string): SimTransport;
   readonly container: Container;
   readonly registry: Registry;
   /** emits a router event ('uplink-up', 'edge-attached', …) */

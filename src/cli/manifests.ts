@@ -8,7 +8,7 @@ import { EcnError } from '../errors.js';
 import { writeLine } from './io.js';
 
 export function formatIssue(i: ModelIssue): string {
-  const where = `${i.ref.source}${i.ref.document !== undefined ? ` (document ${i.ref.document + 1})` : ''}`;
+  const where = `${i.ref.source}${i.ref.line !== undefined ? `:${i.ref.line}` : ''}${i.ref.document !== undefined ? ` (document ${i.ref.document + 1})` : ''}`;
   return `${i.severity} ${i.code}: ${where}: ${i.object}${i.path ? ` ${i.path}` : ''}: ${i.message}\n  fix: ${i.fix}`;
 }
 

@@ -49,7 +49,8 @@ export function registerRun(program: Command, ctx: CommandContext): void {
       await manager.start();
       writeLine(ctx.io.stdout, `manager running against ${o.router}: ${model.agents.size} agents, ${manager.currentModel().plan.routers.size} routers`);
       const watcher = await watchManifests(o.manifests, () => {
-        void loadManifests(o.manifests).then(({ model: next, issues: nextIssues }) => {
+        // previous public ports keep their numbers: a new port never reshuffles the ones clients already use
+        void loadManifests(o.manifests, { previous: manager.currentModel().model.publicPorts }).then(({ model: next, issues: nextIssues }) => {
           for (const i of nextIssues) writeLine(ctx.io.stderr, formatIssue(i));
           manager.setModel(next, nextIssues);
           writeLine(ctx.io.stdout, `manifests reloaded: ${next.agents.size} agents, ${nextIssues.filter((i) => i.severity === 'error').length} error(s)`);
