@@ -33,7 +33,7 @@ export function registerSim(program: Command, ctx: CommandContext): void {
     .option('--flavor <flavor>', 'skupper (3.x) or qdrouterd (1.x)', parseFlavor, 'skupper' as Flavor)
     .action(async (o: { manifests?: string[]; flavor: Flavor }) => {
       const paths = o.manifests ?? [exampleManifests()];
-      const { model, issues } = await loadForCommand(paths, ctx.io.stderr);
+      const { model, issues } = await loadForCommand(paths, ctx.io.stderr, { freePorts: true });
       const out = ctx.io.stdout;
       const ecn = await startSimEcn(model, { flavor: o.flavor, logger: ctx.io.logger });
       const manager = new Manager({ router: ecn.url, flavor: o.flavor, logger: ctx.io.logger, syncIntervalMs: 30_000, observeIntervalMs: 1000 });

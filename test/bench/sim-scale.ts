@@ -122,6 +122,8 @@ async function run(n: number): Promise<void> {
   await allAttached;
   const up = performance.now() - t0;
   const mem = memory();
+  // BENCH_HEAPSNAPSHOT=file: what the N edges hold, for profiling (summarise it with any heap-snapshot reader)
+  if (process.env.BENCH_HEAPSNAPSHOT) (await import('node:v8')).writeHeapSnapshot(process.env.BENCH_HEAPSNAPSHOT);
   const q = await queryAll(interior.listenerPort('amqp')!, edges.map((e) => e.id));
   const t1 = performance.now();
   await Promise.all(edges.map((e) => e.stop()));
