@@ -4,9 +4,9 @@
  */
 import { errorMessage } from '../errors.js';
 import type { ManagementClient } from '../router/index.js';
-import { diffRouter, isOwnedName, routerHasType } from '../plan/diff.js';
-import { TYPE_ORDER, type NetworkPlan, type ObservedEntity, type PlanOp, type RouterPlan } from '../plan/types.js';
-import { learnCapabilities, targetSpecOf } from '../sync/index.js';
+import { diffRouter, routerHasType } from '../plan/diff.js';
+import { TYPE_ORDER, type NetworkPlan, type PlanOp, type RouterPlan } from '../plan/types.js';
+import { learnCapabilities, readOwnedEntities, targetSpecOf } from '../sync/index.js';
 import { mapLimit } from '../observe/index.js';
 
 export interface RouterPreview {
@@ -23,13 +23,7 @@ export async function previewNetwork(client: ManagementClient, plan: NetworkPlan
     try {
       const target = client.target(targetSpecOf(rp.reach));
       const caps = await learnCapabilities(target, client.flavor);
-      const observed: ObservedEntity[] = [];
-      for (const type of TYPE_ORDER) {
-        if (!routerHasType(type, caps)) continue;
-        for (const row of await target.query(type, [])) {
-          if (isOwnedName(row.name)) observed.push({ type, name: row.name, attributes: row });
-        }
-      }
+      const observed = await readOwnedEntities(target, TYPE_ORDER.filter((t) => routerHasType(t, caps)));
       return { router: rp.routerId, ops: diffRouter(rp.entities, observed, caps), conditions: rp.conditions };
     } catch (err) {
       return { router: rp.routerId, ops: [], error: errorMessage(err), conditions: rp.conditions };

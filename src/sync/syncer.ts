@@ -19,7 +19,7 @@ import {
   type RouterPlan,
   type RouterReach,
 } from '../plan/types.js';
-import { isManagementError, type ManagementOps, type TargetSpec } from '../router/index.js';
+import { isManagementError, type CallOptions, type ManagementOps, type TargetSpec } from '../router/index.js';
 import type { Flavor } from '../router/protocol.js';
 import { learnCapabilities } from './capabilities.js';
 import { AuditLog, SyncCounters, type AuditEntry, type WriteReason } from './audit.js';
@@ -64,6 +64,18 @@ export interface SyncResult {
   planned: number;
   startedAt: number;
   finishedAt: number;
+}
+
+/** The entities the manager owns on a router, of the given types: one QUERY per type, unowned rows dropped. */
+export async function readOwnedEntities(target: ManagementOps, types: readonly ManagedType[], opts?: CallOptions): Promise<ObservedEntity[]> {
+  const observed: ObservedEntity[] = [];
+  for (const type of types) {
+    for (const row of await target.query(type, [], opts)) {
+      if (!isOwnedName(row.name)) continue;
+      observed.push({ type, name: row.name, identity: typeof row.identity === 'string' ? row.identity : undefined, attributes: row });
+    }
+  }
+  return observed;
 }
 
 export function targetSpecOf(reach: RouterReach): TargetSpec {
@@ -170,17 +182,10 @@ export class RouterSyncer {
     }
 
     const types = this.typesToQuery(plan, caps);
-    const observed: ObservedEntity[] = [];
-    for (const type of types) {
-      r.queries++;
-      this.counters.queries++;
-      const rows = await target.query(type, [], this.call());
-      for (const row of rows) {
-        if (!isOwnedName(row.name)) continue;
-        observed.push({ type, name: row.name, identity: typeof row.identity === 'string' ? row.identity : undefined, attributes: row });
-        this.touchedTypes.add(type);
-      }
-    }
+    r.queries += types.length;
+    this.counters.queries += types.length;
+    const observed = await readOwnedEntities(target, types, this.call());
+    for (const e of observed) this.touchedTypes.add(e.type);
     if (types.length === TYPE_ORDER.filter((t) => routerHasType(t, caps)).length) this.fullyQueried = true;
 
     const signal = this.detector.observe({ uptimeSeconds, ownedNow: observed.length });
