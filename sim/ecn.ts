@@ -4,6 +4,7 @@
  * attach to their route addresses and serve their ports. The manager then configures the routers over AMQP
  * management like any others.
  */
+import type { Clock } from '../src/clock.js';
 import type { Logger } from '../src/log.js';
 import { silentLogger } from '../src/log.js';
 import type { EcnModel } from '../src/model/ecn.js';
@@ -20,6 +21,8 @@ export interface SimEcnOptions {
   logger?: Logger;
   /** start the microservices too (default true) */
   microservices?: boolean;
+  /** the routers' clock (connector retry, uptimes); default the system clock */
+  clock?: Clock;
   /** how long to wait for every uplink and inter-router link to come up (default 15 s) */
   readyTimeoutMs?: number;
 }
@@ -55,7 +58,7 @@ export async function startSimEcn(model: EcnModel, opts: SimEcnOptions = {}): Pr
   if (!cp) throw new Error('the model has no ControlPlane: nothing to run the interior router for');
   const logger = opts.logger ?? silentLogger;
   const flavor = opts.flavor ?? 'qdrouterd';
-  const common = { flavor, logger, ...(opts.transport ? { transport: opts.transport } : {}) };
+  const common = { flavor, logger, ...(opts.transport ? { transport: opts.transport } : {}), ...(opts.clock ? { clock: opts.clock } : {}) };
   const interior = new SimRouter({
     ...common, id: cp.routerId, mode: 'interior', host: cp.router.address,
     logger: logger.child({ router: cp.routerId }),
