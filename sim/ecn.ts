@@ -21,6 +21,11 @@ export interface SimEcnOptions {
   logger?: Logger;
   /** start the microservices too (default true) */
   microservices?: boolean;
+  /**
+   * the transport of the interior's normal listener (where the manager connects) when it differs from `transport`:
+   * e.g. real TCP for a manager in another process while thousands of agents share an in-process network
+   */
+  managementTransport?: SimTransport;
   /** the routers' clock (connector retry, uptimes); default the system clock */
   clock?: Clock;
   /** how long to wait for every uplink and inter-router link to come up (default 15 s) */
@@ -59,10 +64,15 @@ export async function startSimEcn(model: EcnModel, opts: SimEcnOptions = {}): Pr
   const logger = opts.logger ?? silentLogger;
   const flavor = opts.flavor ?? 'qdrouterd';
   const common = { flavor, logger, ...(opts.transport ? { transport: opts.transport } : {}), ...(opts.clock ? { clock: opts.clock } : {}) };
+  const normalListener = bootstrapNormalListenerName(model, cp.routerId);
+  const managementTransport = opts.managementTransport;
   const interior = new SimRouter({
     ...common, id: cp.routerId, mode: 'interior', host: cp.router.address,
     logger: logger.child({ router: cp.routerId }),
     config: bootstrapEntities(model, cp.routerId),
+    ...(managementTransport && opts.transport
+      ? { listenerTransport: (name: string) => (name === normalListener ? managementTransport : opts.transport!) }
+      : {}),
   });
   const routers = new Map<string, SimRouter>();
   const microservices = new Map<string, SimMicroservice>();
@@ -107,7 +117,7 @@ export async function startSimEcn(model: EcnModel, opts: SimEcnOptions = {}): Pr
     await stop();
     throw err;
   }
-  const port = interior.listenerPort(bootstrapNormalListenerName(model, cp.routerId)) ?? cp.router.messagePort;
+  const port = interior.listenerPort(normalListener) ?? cp.router.messagePort;
   const host = cp.router.address.includes(':') ? `[${cp.router.address}]` : cp.router.address;
   return { interior, routers, microservices, url: `amqp://${host}:${port}`, stop };
 }

@@ -80,6 +80,8 @@ export class CAgent {
 
   /** The core's identifier counter is shared with connections and links: never hand out one they already use. */
   nextIdentity(): string {
+    const shared = this.ctx.runtime.nextIdentity?.();
+    if (shared !== undefined) return shared;
     let max = this.lastIdentity;
     for (const t of ['connection', 'router.link'] as const) {
       for (const r of this.ctx.runtime.rows(t)) {

@@ -17,6 +17,9 @@ import { isA, lookupType, schemaLongName, type EntityTypeDef, type RouterSchema 
 
 type Props = Record<string, unknown>;
 
+/** boot entities shared by the routers of one schema (configureShared), by schema and type key */
+const SHARED_BOOT_ENTITIES = new WeakMap<RouterSchema, Map<string, readonly Attributes[]>>();
+
 /** connection-property keys a listener/connector may not set (agent.py ConnectionBaseEntity; 'scheme' 'hostname' lost a comma there) */
 const RESERVED_OPEN_KEYS = ['product', 'version', 'failover-server-list', 'network-host', 'port', 'schemehostname'];
 const RESERVED_OPEN_PREFIXES = ['qd.', 'x-opt-qd.'];
@@ -133,6 +136,25 @@ export class PythonAgent {
     const attrs: Attributes = { type: type.name, ...attributes };
     validateEntityAttributes(this.schema, type, attrs);
     return this.createEntity(attrs);
+  }
+
+  /**
+   * Boot entities that come out the same on every router of a schema (the per-module `log` entities): the first
+   * router builds them the normal way, later ones hold the same frozen attribute objects. Safe because nothing
+   * changes such an entity's attributes in place (UPDATE replaces the object; log has no refreshed attributes), and
+   * it spares thousands of simulated routers in one process the time and memory of ~40 validated entities each.
+   */
+  configureShared(typeKey: string, attributeSets: Attributes[]): void {
+    const type = this.mustType(typeKey);
+    let shared = SHARED_BOOT_ENTITIES.get(this.schema)?.get(type.key);
+    if (!shared || shared.length !== attributeSets.length || refreshedAttributes(this.ctx.identity.flavor, type.shortName).length > 0) {
+      shared = attributeSets.map((a) => Object.freeze(this.configure(type.key, { ...a }).attributes) as Attributes);
+      let bySchema = SHARED_BOOT_ENTITIES.get(this.schema);
+      if (!bySchema) { bySchema = new Map(); SHARED_BOOT_ENTITIES.set(this.schema, bySchema); }
+      bySchema.set(type.key, shared);
+      return;
+    }
+    for (const attributes of shared) this.table.add({ type, attributes });
   }
 
   /** Entities of exactly a type (long name or schema key); none for a type this schema lacks. */

@@ -121,7 +121,8 @@ export class ManagementAgent {
       this.python.configure('router', { ...routerCfg, id: identity.id, mode: identity.mode });
       // one log entity per module the schema knows, so that UPDATE log can address any of them
       const moduleType = lookupType(this.ctx.schema, 'log')?.attributes.get('module')?.type;
-      for (const module of Array.isArray(moduleType) ? moduleType : ['DEFAULT']) this.python.configure('log', { module });
+      const modules: unknown[] = Array.isArray(moduleType) ? moduleType : ['DEFAULT'];
+      this.python.configureShared('log', modules.map((module) => ({ module })));
       for (const e of ordered) {
         const key = this.typeKey(e.type);
         if (!key) throw new EcnError('ECN_CONFIG', `router ${identity.id}: unknown configuration entity type '${e.type}'`);

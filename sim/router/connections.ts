@@ -6,8 +6,12 @@
  */
 import type { Connection } from 'rhea';
 import { captureRawTransfers } from './raw-message.js';
+import { compactConnection, compactRhea } from './rhea-compact.js';
 import type { ConnRecord, ConnRole, RouterContext } from './state.js';
 import { rheaConnectOptions, type SimSocket } from './transport.js';
+
+// thousands of simulated routers share one process: links and connections without per-instance accessors
+compactRhea();
 
 export function productName(flavor: 'qdrouterd' | 'skupper'): string {
   return flavor === 'qdrouterd' ? 'qpid-dispatch-router' : 'skupper-router';
@@ -53,7 +57,7 @@ function newRecord(ctx: RouterContext, conn: Connection, identity: string, field
 /** Wraps an accepted stream in a server-side rhea connection. */
 export function acceptConnection(ctx: RouterContext, socket: SimSocket, role: ConnRole, listener: string): ConnRecord {
   const identity = ctx.registry.nextId();
-  const conn = ctx.container.create_connection({ properties: routerOpenProperties(ctx, identity), reconnect: false } as never);
+  const conn = compactConnection(() => ctx.container.create_connection({ properties: routerOpenProperties(ctx, identity), reconnect: false } as never));
   captureRawTransfers(conn);
   const rec = newRecord(ctx, conn, identity, {
     role,
@@ -71,14 +75,14 @@ export function acceptConnection(ctx: RouterContext, socket: SimSocket, role: Co
 /** Dials host:port through the router's transport for a connector. rhea's own reconnect is off: connectors.ts retries. */
 export function dialConnection(ctx: RouterContext, host: string, port: number, role: ConnRole, connector: string): ConnRecord {
   const identity = ctx.registry.nextId();
-  const conn = ctx.container.connect({
+  const conn = compactConnection(() => ctx.container.connect({
     ...rheaConnectOptions(ctx.transport, host, port),
     reconnect: false,
     // SASL ANONYMOUS, as a router connector with saslMechanisms ANONYMOUS does (a real interior insists on SASL)
     username: 'anonymous',
     hostname: host,
     properties: routerOpenProperties(ctx, identity),
-  } as never);
+  } as never));
   captureRawTransfers(conn);
   const rec = newRecord(ctx, conn, identity, { role, dir: 'out', host: `${host}:${port}`, connector });
   rec.socket = socketOf(conn);

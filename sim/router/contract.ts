@@ -48,6 +48,11 @@ export interface RuntimeView {
   liveAttributes(type: string, name: string): Attributes | undefined;
   /** counters of the router itself (qd 1.x `router` entity; skupper 3.x `routerMetrics`) */
   routerCounters(): Attributes;
+  /**
+   * the router core's identity counter, shared by connections, links and the C agent's config entities; optional:
+   * without it the agent scans the connection and link rows for the highest identity in use (slow with many rows)
+   */
+  nextIdentity?(): string;
 }
 
 /** Side effects the agent asks of the router. They must not throw: failures show in live attributes, as for real. */

@@ -64,6 +64,10 @@ export class RuntimeRows implements RuntimeView {
    * Counters only the router core knows. The agent derives the counts it can see from the rows (addrCount,
    * linkCount, nodeCount, connectionCount, autoLinkCount, linkRouteCount), so they are not repeated here.
    */
+  nextIdentity(): string {
+    return this.src.ctx.registry.nextId();
+  }
+
   routerCounters(): Attributes {
     const { ctx } = this.src;
     const c = ctx.registry.counters;

@@ -30,7 +30,7 @@ export interface ManagerOptions {
   logger?: Logger;
   /** periodic resync of every router (default 30 s) */
   syncIntervalMs?: number;
-  /** observation pass interval (default 2 s) */
+  /** observation pass interval (default 2 s; 0: never observe on its own, only on observeNow()) */
   observeIntervalMs?: number;
   /** syncs in flight across routers (default 32) */
   concurrency?: number;
@@ -82,6 +82,9 @@ export class Manager extends EventEmitter<ManagerEvents> {
       ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
       ...(opts.syncIntervalMs ? { intervalMs: opts.syncIntervalMs } : {}),
       timeoutMs: opts.timeoutMs ?? 5000,
+      // restarts are detected from the observer's passes (instance and uptime changes) and from owned entities
+      // vanishing; an uptime probe in every sync pass would cost one more query per router per pass
+      probeUptime: false,
     });
     this.scheduler.on('write', (e) => this.log.info(e, 'router write'));
     this.scheduler.on('sync-failed', (s, err) => this.log.warn({ router: s.router, code: err.code, err: err.message }, 'sync failed'));
@@ -96,7 +99,7 @@ export class Manager extends EventEmitter<ManagerEvents> {
     this.tcpBridges = await this.detectTcpBridges();
     this.replan();
     this.scheduler.start();
-    this.scheduleObserve(0);
+    if (this.observeIntervalMs > 0) this.scheduleObserve(0);
   }
 
   /** Installs a new model: only the routers whose desired entities change are resynced. */

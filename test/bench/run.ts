@@ -2,6 +2,8 @@
  * `npm run bench [-- NAME …]`: the benchmarks. Each prints a table and the machine it ran on; performance targets
  * are judged here, as ratios measured in the same run, never in the unit tests.
  *
+ *   converge  the manager at 1,000 and 10,000 agents (ECN_BENCH_AGENTS=…): cold convergence, no-op resync, one
+ *             change, RSS
  *   mgmt   management client ops/s and p50/p99 against a simulated router (in its own process, as a real router
  *          would be), next to a bare rhea client against the same router and a bare rhea echo: the ceilings.
  */
@@ -11,6 +13,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { startEchoServer } from './echo.js';
 import { formatTable, runMgmtBench } from './mgmt.js';
+import { benchConverge } from './converge.js';
 
 const BIN = fileURLToPath(new URL('../../src/cli/bin.ts', import.meta.url));
 
@@ -60,7 +63,13 @@ async function benchMgmt(): Promise<void> {
   }
 }
 
-const BENCHES: Record<string, () => Promise<void>> = { mgmt: benchMgmt };
+async function benchConvergeAll(): Promise<void> {
+  console.log(`# converge benchmark\nmachine: ${machine()}`);
+  const sizes = (process.env.ECN_BENCH_AGENTS ?? '1000,10000').split(',').map(Number).filter((x) => x > 0);
+  for (const n of sizes) await benchConverge(n);
+}
+
+const BENCHES: Record<string, () => Promise<void>> = { mgmt: benchMgmt, converge: benchConvergeAll };
 
 const names = process.argv.slice(2);
 for (const n of names) {

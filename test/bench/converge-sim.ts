@@ -1,0 +1,35 @@
+/**
+ * The simulator side of the convergence benchmark, in its own process (as routers would be): a synthetic ECN of N
+ * agents (sim/synthetic-ecn.ts) on the in-process transport, its interior's normal listener on real TCP for the
+ * manager. Prints one JSON line when the network is up; answers `rss` on stdin with another.
+ *
+ *   node --import tsx test/bench/converge-sim.ts N
+ */
+import { createInterface } from 'node:readline';
+import { performance } from 'node:perf_hooks';
+import { syntheticEcn } from '../../sim/synthetic-ecn.js';
+import { startSimEcn } from '../../sim/ecn.js';
+import { freePorts } from '../../sim/free-ports.js';
+import { InProcessTransport } from '../../sim/router/in-process-transport.js';
+import { tcpTransport } from '../../sim/router/transport.js';
+
+const n = Number(process.argv[2] ?? 1000);
+const model = syntheticEcn(n);
+const [managementPort] = await freePorts(1);
+model.controlPlane!.router.messagePort = managementPort!;
+const t0 = performance.now();
+const ecn = await startSimEcn(model, {
+  flavor: 'skupper',
+  transport: new InProcessTransport(),
+  managementTransport: tcpTransport,
+  microservices: false,
+  readyTimeoutMs: 600_000,
+});
+const startMs = performance.now() - t0;
+const rss = (): number => process.memoryUsage().rss;
+process.stdout.write(`${JSON.stringify({ url: ecn.url, agents: n, startMs: Math.round(startMs), rss: rss() })}\n`);
+createInterface({ input: process.stdin }).on('line', (line) => {
+  if (line.trim() === 'rss') process.stdout.write(`${JSON.stringify({ rss: rss() })}\n`);
+});
+process.stdin.on('end', () => { void ecn.stop().then(() => process.exit(0)); });
+process.on('SIGTERM', () => { void ecn.stop().then(() => process.exit(0)); });

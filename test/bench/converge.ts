@@ -1,0 +1,142 @@
+/**
+ * The manager's benchmarks (`npm run bench -- converge`), at N agents (each: an edge router, its listener, two routes,
+ * a public port), the simulator in another process:
+ *   - cold convergence: time, writes, and writes == the minimal count the planner computes; achieved ops/s as a ratio
+ *     of a bare rhea echo measured in the same run;
+ *   - a no-op resync of every router: writes (target 0) and queries per router (target ≤ 1 per owned type);
+ *   - one change (a new route) at N agents: from setModel to the last write acknowledged, p50/p99;
+ *   - RSS of the manager and of the simulator.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface, type Interface } from 'node:readline';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { Manager } from '../../src/manager/manager.js';
+import { syntheticEcn } from '../../sim/synthetic-ecn.js';
+import { bootstrapEntities } from '../../src/plan/bootstrap.js';
+import { microserviceKey, type EcnModel } from '../../src/model/ecn.js';
+import { benchEcho, startEchoServer } from './echo.js';
+
+const CHILD = fileURLToPath(new URL('./converge-sim.ts', import.meta.url));
+
+interface SimChild { url: string; startMs: number; rss: number; child: ChildProcess; lines: Interface; ask(cmd: string): Promise<Record<string, number>> }
+
+async function startSim(n: number): Promise<SimChild> {
+  const child = spawn(process.execPath, ['--max-old-space-size=4096', '--import', 'tsx', CHILD, String(n)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout! });
+  const queue: string[] = [];
+  let wake: (() => void) | undefined;
+  lines.on('line', (l) => { queue.push(l); wake?.(); });
+  const next = async (ms: number): Promise<string> => {
+    const end = Date.now() + ms;
+    while (queue.length === 0) {
+      if (Date.now() > end) throw new Error('the simulator said nothing in time');
+      await new Promise<void>((r) => { wake = r; setTimeout(r, 1000); });
+    }
+    return queue.shift()!;
+  };
+  const ready = JSON.parse(await next(900_000)) as { url: string; startMs: number; rss: number };
+  return {
+    ...ready, child, lines,
+    async ask(cmd) { child.stdin!.write(`${cmd}\n`); return JSON.parse(await next(30_000)) as Record<string, number>; },
+  };
+}
+
+/** Writes the manager must make at minimum: every planned entity that is not already in a router's bootstrap config. */
+function minimalWrites(manager: Manager, model: EcnModel): number {
+  let total = 0;
+  for (const rp of manager.currentModel().plan.routers.values()) {
+    const boot = new Set(bootstrapEntities(model, rp.routerId).map((e) => String(e.attributes.name)));
+    total += rp.entities.filter((e) => !boot.has(e.name)).length;
+  }
+  return total;
+}
+
+function allInSync(manager: Manager): boolean {
+  const s = manager.syncStatus();
+  return s.length === manager.currentModel().plan.routers.size && s.every((r) => r.state === 'in-sync');
+}
+
+function waitFor(manager: Manager, cond: () => boolean, ms: number, what: string): Promise<void> {
+  if (cond()) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const check = (): void => { if (cond()) { done(); resolve(); } };
+    const t = setTimeout(() => { done(); reject(new Error(`${what}: not within ${ms} ms`)); }, ms);
+    const done = (): void => { clearTimeout(t); manager.scheduler.off('synced', check); manager.scheduler.off('sync-failed', check); };
+    manager.scheduler.on('synced', check);
+    manager.scheduler.on('sync-failed', check);
+  });
+}
+
+const pct = (xs: number[], q: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? 0;
+};
+
+export async function benchConverge(n: number): Promise<void> {
+  console.log(`\n## ${n} agents`);
+  const echo = await startEchoServer();
+  const ceiling = await benchEcho(echo.url, { window: 100, ops: 20000, kind: 'create-delete' });
+  await echo.stop();
+
+  const sim = await startSim(n);
+  console.log(`simulator: ${n} agents up in ${(sim.startMs / 1000).toFixed(1)} s, RSS ${(sim.rss / 2 ** 20).toFixed(0)} MB`);
+  const model = syntheticEcn(n);
+  model.controlPlane!.router.messagePort = Number(new URL(sim.url).port);
+  const manager = new Manager({ router: sim.url, flavor: 'skupper', observeIntervalMs: 0, syncIntervalMs: 3_600_000, concurrency: 64, timeoutMs: 30_000 });
+  let writes = 0;
+  manager.scheduler.on('write', (e) => { if (e.result === 'ok') writes++; });
+  try {
+    manager.setModel(model);
+    const minimal = minimalWrites(manager, model);
+    const t0 = performance.now();
+    await manager.start();
+    await waitFor(manager, () => allInSync(manager), 900_000, 'cold convergence');
+    const coldS = (performance.now() - t0) / 1000;
+    const q0 = manager.scheduler.counters.snapshot().queries;
+    const opsPerSec = (writes + q0) / coldS;
+    console.log(`cold convergence: ${coldS.toFixed(2)} s, ${writes} writes (minimal ${minimal}: ${writes === minimal ? 'equal' : 'DIFFERENT'}), ${q0} queries, ` +
+      `${opsPerSec.toFixed(0)} management ops/s = ${(opsPerSec / ceiling.opsPerSec).toFixed(2)} × bare rhea echo (${ceiling.opsPerSec.toFixed(0)} ops/s)`);
+
+    // no-op resync of every router
+    writes = 0;
+    const routers = [...manager.currentModel().plan.routers.keys()];
+    const passesBefore = manager.scheduler.counters.snapshot().passes.ok;
+    const tNoop = performance.now();
+    for (const id of routers) manager.scheduler.trigger(id, 'periodic');
+    await waitFor(manager, () => manager.scheduler.counters.snapshot().passes.ok >= passesBefore + routers.length, 900_000, 'no-op resync');
+    const q1 = manager.scheduler.counters.snapshot().queries - q0;
+    const ownedTypes = new Set<string>();
+    for (const rp of manager.currentModel().plan.routers.values()) for (const e of rp.entities) ownedTypes.add(e.type);
+    console.log(`no-op resync: ${((performance.now() - tNoop) / 1000).toFixed(2)} s, ${writes} writes, ${(q1 / routers.length).toFixed(2)} queries per router (owned types: ${ownedTypes.size})`);
+
+    // one change at a time: a new route between two agents' microservices
+    const latencies: number[] = [];
+    let current = model;
+    for (let k = 0; k < 20; k++) {
+      const a = (k * 7919) % n;
+      const b = (a + 1 + ((k * 104729) % (n - 1))) % n;
+      const next: EcnModel = { ...current, routes: new Map(current.routes) };
+      const name = `bench-${k}`;
+      next.routes.set(microserviceKey('synthetic', name), { application: 'synthetic', name, from: `a-${a}`, to: `a-${b}`, ref: { source: 'bench' } });
+      const done = new Set<string>();
+      const touched = [`agent-${a}`, `agent-${b}`, model.controlPlane!.routerId];
+      const t = performance.now();
+      const finished = new Promise<void>((resolve) => {
+        const on = (s: { router: string }): void => { if (touched.includes(s.router)) done.add(s.router); if (done.size === touched.length) { manager.scheduler.off('synced', on); resolve(); } };
+        manager.scheduler.on('synced', on);
+      });
+      manager.setModel(next);
+      await finished;
+      latencies.push(performance.now() - t);
+      current = next;
+    }
+    console.log(`one change (a new route, 3 routers): p50 ${pct(latencies, 0.5).toFixed(1)} ms, p99 ${pct(latencies, 0.99).toFixed(1)} ms over ${latencies.length}`);
+    const simRss = (await sim.ask('rss')).rss ?? 0;
+    console.log(`RSS: manager ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB, simulator ${(simRss / 2 ** 20).toFixed(0)} MB`);
+  } finally {
+    await manager.stop();
+    sim.child.stdin!.end();
+    await new Promise<void>((resolve) => { sim.child.once('exit', () => resolve()); setTimeout(() => { sim.child.kill('SIGKILL'); resolve(); }, 10_000); });
+  }
+}
