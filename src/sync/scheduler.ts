@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import type { Clock, TimerHandle } from '../clock.js';
 import { systemClock } from '../clock.js';
 import type { EcnError } from '../errors.js';
-import type { NetworkPlan, RouterPlan } from '../plan/types.js';
+import type { DesiredEntity, NetworkPlan, RouterPlan } from '../plan/types.js';
 import { AuditLog, SyncCounters, type AuditEntry, type WriteReason } from './audit.js';
 import { RouterSyncer, type SyncClient, type SyncResult } from './syncer.js';
 
@@ -87,6 +87,8 @@ interface RouterEntry {
   lastError?: EcnError;
   lastSyncAt?: number;
   lastResult?: SyncResult;
+  /** the entities the router was confirmed to have after its last clean pass; cleared by anything that doubts it */
+  confirmed?: readonly DesiredEntity[];
 }
 
 /** A stable fingerprint of what a router should have, to tell which routers a new plan changes. */
@@ -172,6 +174,7 @@ export class SyncScheduler extends EventEmitter<SchedulerEvents> {
   onConnected(): void {
     for (const e of this.routers.values()) {
       e.syncer.resetCapabilities();
+      e.confirmed = undefined;
       if (this.started) this.trigger(e.id, 'connect');
     }
   }
@@ -263,14 +266,18 @@ export class SyncScheduler extends EventEmitter<SchedulerEvents> {
     e.pending = undefined;
     e.running = true;
     let result: SyncResult;
+    // a model change on a router in a known state is applied as a difference; anything else reads the router
+    const from = reason === 'change' ? e.confirmed : undefined;
+    e.confirmed = undefined;
     try {
-      result = await e.syncer.sync(reason);
+      result = await e.syncer.sync(reason, from ? { from } : {});
     } finally {
       e.running = false;
     }
     e.lastResult = result;
     if (this.routers.get(e.id) !== e) return; // left the plan meanwhile
     if (result.ok) {
+      e.confirmed = result.converged;
       e.everSynced = true;
       e.consecutiveFailures = 0;
       e.lastError = undefined;

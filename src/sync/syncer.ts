@@ -12,6 +12,7 @@ import { EcnError, errorMessage } from '../errors.js';
 import { diffRouter, isOwnedName, routerHasType } from '../plan/diff.js';
 import {
   TYPE_ORDER,
+  type DesiredEntity,
   type ManagedType,
   type ObservedEntity,
   type PlanOp,
@@ -62,6 +63,10 @@ export interface SyncResult {
   restart?: RestartSignal;
   /** the operations the diff asked for */
   planned: number;
+  /** 'delta': a model change applied against the last confirmed state, without reading the router */
+  mode: 'full' | 'delta';
+  /** on success: the entities the router now has (the plan this pass converged it to) */
+  converged?: DesiredEntity[];
   startedAt: number;
   finishedAt: number;
 }
@@ -134,15 +139,21 @@ export class RouterSyncer {
     this.probe = this.opts.probeUptime ?? true;
   }
 
-  async sync(reason: WriteReason): Promise<SyncResult> {
+  /**
+   * One pass. With `from` (the entities the router was confirmed to have after its last good pass) and known
+   * capabilities, a model change is applied as the difference between `from` and the plan, without reading the router
+   * first: one write per changed entity instead of a QUERY of every owned type (which costs the router O(entities)).
+   * Drift since then is the periodic full pass's job; any failure makes the scheduler fall back to a full pass.
+   */
+  async sync(reason: WriteReason, opts: { from?: readonly DesiredEntity[] } = {}): Promise<SyncResult> {
     if (this.running) throw new EcnError('ECN_CONFIG', `router ${this.routerId}: a sync pass is already running`, { hint: 'the scheduler serialises passes per router' });
     this.running = true;
     const r: SyncResult = {
       router: this.routerId, reason, ok: true, queries: 0, creates: 0, updates: 0, deletes: 0, errors: 0, planned: 0,
-      startedAt: this.clock.now(), finishedAt: 0,
+      mode: opts.from && this.caps ? 'delta' : 'full', startedAt: this.clock.now(), finishedAt: 0,
     };
     try {
-      await this.pass(r);
+      await this.pass(r, r.mode === 'delta' ? opts.from : undefined);
     } catch (err) {
       r.ok = false;
       r.error ??= asEcnError(err);
@@ -159,10 +170,15 @@ export class RouterSyncer {
     return this.opts.timeoutMs === undefined ? undefined : { timeoutMs: this.opts.timeoutMs };
   }
 
-  private async pass(r: SyncResult): Promise<void> {
+  private async pass(r: SyncResult, from?: readonly DesiredEntity[]): Promise<void> {
     const plan = this.opts.plan();
     if (!plan) return; // not (or no longer) planned: nothing to converge to, and never delete blindly
     const target = this.opts.client.target(targetSpecOf(plan.reach));
+    if (from && this.caps) {
+      const confirmed: ObservedEntity[] = from.map((e) => ({ type: e.type, name: e.name, attributes: e.attributes }));
+      await this.applyOps(r, target, plan, this.caps, diffRouter(plan.entities, confirmed, this.caps), confirmed.length);
+      return;
+    }
 
     if (!this.caps) this.caps = await learnCapabilities(target, this.opts.client.flavor, this.call());
     const caps = this.caps;
@@ -195,9 +211,13 @@ export class RouterSyncer {
       this.counters.restartsDetected++;
     }
 
-    const ops = diffRouter(plan.entities, observed, caps);
+    await this.applyOps(r, target, plan, caps, diffRouter(plan.entities, observed, caps), observed.length);
+  }
+
+  /** Applies a pass's operations in order; on success records what the router now has. */
+  private async applyOps(r: SyncResult, target: ManagementOps, plan: RouterPlan, caps: RouterCapabilities, ops: PlanOp[], ownedBefore: number): Promise<void> {
     r.planned = ops.length;
-    let owned = observed.length;
+    let owned = ownedBefore;
     const failedNames = new Set<string>();
     for (const op of ops) {
       if (failedNames.has(op.name)) {
@@ -229,6 +249,7 @@ export class RouterSyncer {
       else r.updates++;
     }
     this.detector.settled(owned);
+    if (r.ok && r.errors === 0) r.converged = plan.entities;
   }
 
   /** Owned types present in the plan or possibly owned; every type the router has on the first pass after connect. */
