@@ -11,6 +11,13 @@
  * The patch is process-wide (every rhea link and connection in the process gets it, the manager's included when it
  * shares the process) and idempotent. It is applied only when rhea's link and connection code define exactly the
  * accessors it knows; otherwise rhea is left alone and still works, just bigger.
+ *
+ * Second, for the simulator's own connections only (those created through compactConnection): once a link's attach
+ * has gone out and the peer's has come in, both attach frames are replaced by plain objects holding the same field
+ * values. A frame decoded or built by rhea is a composite of one typed wrapper per field (~1 KB per frame, four
+ * per link pair); the values are all rhea reads afterwards (`role`, the settle modes, the getters above). rhea
+ * writes a link's local attach again only when a connection reconnects, which simulator connections never do
+ * (reconnect: false; a redial is a new connection with new links), so this is not applied to anyone else's links.
  */
 import { createRequire } from 'node:module';
 
@@ -38,7 +45,19 @@ export function compactRhea(): boolean {
     if (!linkSrc.includes('aliases.forEach(function (alias) { Object.defineProperty(self, alias')) return false;
     if (!connSrc.includes('aliases.forEach(function (alias) { Object.defineProperty(self, alias')) return false;
 
+    if (!String((link as { _process?: unknown })._process).includes('this.session.output(this.local.attach)')) return false;
     defineRemoteAccessors(link, LINK_ALIASES, 'attach', 'detach');
+    const process = (link as unknown as { _process: (this: RheaLink) => void })._process;
+    (link as unknown as { _process: (this: RheaLink) => void })._process = function compactProcess(this: RheaLink): void {
+      process.call(this);
+      if (this.compactFrames === undefined && this.state.local_open && this.state.remote_open && this.state.open_requests === 0 && this.remote.attach) {
+        this.compactFrames = simConnections.has(this.connection);
+        if (this.compactFrames) {
+          this.local.attach = plainFrame(this.local.attach);
+          this.remote.attach = plainFrame(this.remote.attach);
+        }
+      }
+    };
     defineRemoteAccessors(Connection.prototype, CONNECTION_ALIASES, 'open', 'close');
     const linkNames = new Set([...LINK_ALIASES, 'error']);
     const original = link.init;
@@ -69,11 +88,34 @@ export function compactConnection<T>(create: () => T): T {
     if (typeof p === 'string' && names.has(p) && d.get && !d.set && Object.getPrototypeOf(o) !== Object.prototype && isConnectionLike(o)) return o;
     return odp(o, p, d);
   } as typeof Object.defineProperty;
+  let conn: T;
   try {
-    return create();
+    conn = create();
   } finally {
     Object.defineProperty = odp;
   }
+  if (conn && typeof conn === 'object') simConnections.add(conn);
+  return conn;
+}
+
+/** connections made by the simulator (compactConnection): their links get plain attach frames once open */
+const simConnections = new WeakSet<object>();
+
+interface RheaLink {
+  connection: object;
+  state: { local_open: boolean; remote_open: boolean; open_requests: number };
+  local: { attach: Record<string, unknown> };
+  remote: { attach?: Record<string, unknown> };
+  compactFrames?: boolean;
+}
+
+const ATTACH_FIELDS = ['name', 'handle', 'role', 'snd_settle_mode', 'rcv_settle_mode', 'source', 'target', 'unsettled', 'incomplete_unsettled', 'initial_delivery_count', 'max_message_size', 'offered_capabilities', 'desired_capabilities', 'properties'];
+
+/** an attach frame's field values (what the frame's getters return), without the typed wrappers */
+function plainFrame(frame: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const f of ATTACH_FIELDS) out[f] = frame[f];
+  return out;
 }
 
 function isConnectionLike(o: object): boolean {

@@ -59,6 +59,7 @@ export class Manager extends EventEmitter<ManagerEvents> {
   private observing: Promise<void> | undefined;
   private stopped = false;
   private tcpBridges = true;
+  private graphUpdate: NodeJS.Immediate | undefined;
 
   constructor(opts: ManagerOptions) {
     super();
@@ -141,6 +142,8 @@ export class Manager extends EventEmitter<ManagerEvents> {
   async stop(): Promise<void> {
     this.stopped = true;
     this.observeTimer?.cancel();
+    if (this.graphUpdate) clearImmediate(this.graphUpdate);
+    this.graphUpdate = undefined;
     if (this.observing) await this.observing;
     await this.scheduler.stop();
     await this.client.close();
@@ -151,7 +154,19 @@ export class Manager extends EventEmitter<ManagerEvents> {
     const flavor = this.client.flavor ?? 'qdrouterd';
     this.plan = planNetwork(this.model, { flavorOf: () => flavor, tcpBridges: () => this.tcpBridges });
     this.scheduler.setPlan(this.plan, touchedRouters(before, this.plan));
-    this.graph.update({ model: this.model, plan: this.plan, observed: this.observed });
+    this.scheduleGraphUpdate();
+  }
+
+  /**
+   * The graph follows the model on the next turn of the event loop, coalesced: recomputing it is O(network), and the
+   * router writes a change needs must not wait behind it.
+   */
+  private scheduleGraphUpdate(): void {
+    if (this.graphUpdate) return;
+    this.graphUpdate = setImmediate(() => {
+      this.graphUpdate = undefined;
+      this.graph.update({ model: this.model, plan: this.plan, observed: this.observed });
+    });
   }
 
   /** Whether the interior has tcp bridges (qdrouterd 1.19 has none); the network is assumed to be one generation. */

@@ -149,8 +149,9 @@ export class SyncScheduler extends EventEmitter<SchedulerEvents> {
       }
     }
     for (const [id, rp] of plan.routers) {
-      const key = planKey(rp);
       const e = this.routers.get(id);
+      // fingerprints cost O(entities): with `touched` given, only the touched (and new) routers need one
+      const key = e && touched && !touched.has(id) ? e.planKey : planKey(rp);
       if (!e) {
         this.routers.set(id, this.newEntry(id, rp, key));
         if (this.started) this.trigger(id, 'connect');

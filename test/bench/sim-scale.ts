@@ -30,10 +30,10 @@ function mb(n: number): string {
   return (n / 2 ** 20).toFixed(0);
 }
 
-function memory(): { rss: number; heap: number; external: number } {
+function memory(): { rss: number; heap: number; external: number; arrayBuffers: number } {
   (globalThis as { gc?: () => void }).gc?.();
   const m = process.memoryUsage();
-  return { rss: m.rss, heap: m.heapUsed, external: m.external + m.arrayBuffers };
+  return { rss: m.rss, heap: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers };
 }
 
 /** A bare management client on TCP: anonymous sender, dynamic reply receiver, WINDOW requests in flight. */
@@ -134,7 +134,7 @@ async function run(n: number): Promise<void> {
   console.log([
     `N=${n}`,
     `start ${(started / 1000).toFixed(1)} s, all uplinks attached ${(up / 1000).toFixed(1)} s`,
-    `rss ${mb(mem.rss)} MB (${per(mem.rss, before.rss)} KB/edge), heap ${mb(mem.heap)} MB (${per(mem.heap, before.heap)} KB/edge), external ${mb(mem.external)} MB`,
+    `rss ${mb(mem.rss)} MB (${per(mem.rss, before.rss)} KB/edge), heap ${mb(mem.heap)} MB (${per(mem.heap, before.heap)} KB/edge), external ${mb(mem.external)} MB (before ${mb(before.external)} MB), array buffers ${mb(mem.arrayBuffers)} MB`,
     `query ${q.ok}/${n * ROUNDS} ok (${q.failed} failed) in ${(q.ms / 1000).toFixed(2)} s = ${Math.round((n * ROUNDS) / (q.ms / 1000))} req/s (window ${WINDOW})`,
     `stop ${(stopMs / 1000).toFixed(1)} s`,
   ].join('\n  '));
