@@ -2,7 +2,7 @@
  * Connectors: a `connector` entity really dials its host:port and keeps dialling. Its live status follows the real
  * router's connector states: CONNECTING while an attempt is under way, SUCCESS once the peer's open arrived, FAILED
  * when an attempt failed or an established connection dropped, and CONNECTING again as soon as the retry is
- * scheduled, keeping the failure in `connectionMsg` (worded as qdrouterd words it). qdrouterd 1.x moves a failed
+ * scheduled (after a doubling, capped delay, shortened at random by the policy's jitter), keeping the failure in `connectionMsg` (worded as qdrouterd words it). qdrouterd 1.x moves a failed
  * connector back to CONNECTING in the same event batch, which is why the recorded READs of a connector to a closed
  * port (fixtures/router-transcripts) show CONNECTING with a failure message: FAILED is a moment, observable here
  * as a 'connector-status' event. Retries back off (doubling, capped) on the injected clock; every attempt emits
@@ -20,9 +20,26 @@ export interface ReconnectPolicy {
   initialDelayMs: number;
   /** cap of the doubling delay (ms) */
   maxDelayMs: number;
+  /**
+   * 0..1: each retry delay is shortened by up to this fraction at random, so that thousands of connectors that
+   * failed together (an interior restarting under 10,000 edges, a listener's backlog overflowing) do not all dial
+   * again in the same instant and again after every doubling. 0: exact delays.
+   */
+  jitter: number;
 }
 
-export const DEFAULT_RECONNECT: ReconnectPolicy = { initialDelayMs: 250, maxDelayMs: 2000 };
+/**
+ * The default policy is jittered. A policy given to the router (SimRouterOptions.reconnect) takes its unset fields
+ * from here except jitter, which is then 0 unless given: tests that set delays on a manual clock get exact ones.
+ */
+export const DEFAULT_RECONNECT: ReconnectPolicy = { initialDelayMs: 250, maxDelayMs: 2000, jitter: 0.5 };
+
+/** the delay before the next attempt after `failures` consecutive failed ones (0: the first retry) */
+export function retryDelay(policy: ReconnectPolicy, failures: number, random: () => number = Math.random): number {
+  const base = Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** Math.min(failures, 16));
+  const jitter = Math.min(1, Math.max(0, policy.jitter));
+  return jitter > 0 ? Math.round(base * (1 - jitter * random())) : base;
+}
 
 export interface ConnectorState {
   name: string;
@@ -128,7 +145,7 @@ export class Connectors {
 
   private schedule(st: ConnectorState): void {
     if (st.stopped) return;
-    const delay = Math.min(this.policy.maxDelayMs, this.policy.initialDelayMs * 2 ** Math.min(st.failures, 16));
+    const delay = retryDelay(this.policy, st.failures);
     st.failures++;
     st.timer?.cancel();
     this.setStatus(st, 'CONNECTING');

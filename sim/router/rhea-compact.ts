@@ -65,6 +65,7 @@ export function compactRhea(): boolean {
       withoutOwnAccessors(this, linkNames, () => original.apply(this, args));
     };
     connectionNames = new Set([...CONNECTION_ALIASES, 'error']);
+    compactSessions(Connection.prototype as { create_session: (...args: unknown[]) => unknown });
     applied = true;
   } catch {
     applied = false;
@@ -73,6 +74,38 @@ export function compactRhea(): boolean {
 }
 
 let connectionNames: ReadonlySet<string> | undefined;
+
+/**
+ * Sessions of simulator connections: rhea gives each Session an own `error` getter and each session's Incoming an
+ * own `window` getter (both read only `this`); they move to the prototypes the first time one is made.
+ */
+function compactSessions(proto: { create_session: (...args: unknown[]) => unknown }): void {
+  const original = proto.create_session;
+  if (!/new Session\(/.test(String(original))) return;
+  const moved = new Set<object>();
+  proto.create_session = function compactCreateSession(this: object, ...args: unknown[]): unknown {
+    if (!simConnections.has(this)) return original.apply(this, args);
+    const odp = Object.defineProperty;
+    Object.defineProperty = function (this: unknown, o: object, p: PropertyKey, d: PropertyDescriptor) {
+      const isIncoming = p === 'window' && 'deliveries' in o && 'updated' in o;
+      const isSession = p === 'error' && 'outgoing' in o && 'incoming' in o && 'links' in o;
+      if ((isIncoming || isSession) && d.get && !d.set) {
+        const target = Object.getPrototypeOf(o) as object;
+        if (!moved.has(target)) {
+          odp(target, p, { get: d.get, configurable: true });
+          moved.add(target);
+        }
+        return o;
+      }
+      return odp(o, p, d);
+    } as typeof Object.defineProperty;
+    try {
+      return original.apply(this, args);
+    } finally {
+      Object.defineProperty = odp;
+    }
+  };
+}
 
 /**
  * Runs rhea code that constructs a Connection (container.connect / create_connection) without the per-instance
@@ -109,13 +142,17 @@ interface RheaLink {
   compactFrames?: boolean;
 }
 
-const ATTACH_FIELDS = ['name', 'handle', 'role', 'snd_settle_mode', 'rcv_settle_mode', 'source', 'target', 'unsettled', 'incomplete_unsettled', 'initial_delivery_count', 'max_message_size', 'offered_capabilities', 'desired_capabilities', 'properties'];
-
-/** an attach frame's field values (what the frame's getters return), without the typed wrappers */
-function plainFrame(frame: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const f of ATTACH_FIELDS) out[f] = frame[f];
-  return out;
+/**
+ * An attach frame's field values (what the frame's getters return), without the typed wrappers. One literal, so V8
+ * keeps every field inside the object (adding them one by one would need a separate property array).
+ */
+function plainFrame(f: Record<string, unknown>): Record<string, unknown> {
+  return {
+    name: f.name, handle: f.handle, role: f.role, snd_settle_mode: f.snd_settle_mode, rcv_settle_mode: f.rcv_settle_mode,
+    source: f.source, target: f.target, unsettled: f.unsettled, incomplete_unsettled: f.incomplete_unsettled,
+    initial_delivery_count: f.initial_delivery_count, max_message_size: f.max_message_size,
+    offered_capabilities: f.offered_capabilities, desired_capabilities: f.desired_capabilities, properties: f.properties,
+  };
 }
 
 function isConnectionLike(o: object): boolean {

@@ -58,7 +58,7 @@ export interface SimRouterOptions {
   listenerTransport?: (listenerName: string) => SimTransport;
   /** the management agent; default: sim/router/agent.ts with the echo rules of correlation.ts */
   agentFactory?: AgentFactory;
-  /** connector retry backoff */
+  /** connector retry backoff; default: 250 ms doubling to 2 s, jitter 0.5. Unset fields default, jitter to 0. */
   reconnect?: Partial<ReconnectPolicy>;
 }
 
@@ -114,7 +114,8 @@ export class SimRouter extends EventEmitter {
     this.logger = opts.logger ?? silentLogger;
     this.config = opts.config ?? [];
     this.factory = opts.agentFactory ?? defaultAgentFactory;
-    this.policy = { ...DEFAULT_RECONNECT, ...opts.reconnect };
+    // a given policy without jitter is exact (see DEFAULT_RECONNECT)
+    this.policy = opts.reconnect ? { ...DEFAULT_RECONNECT, jitter: 0, ...opts.reconnect } : { ...DEFAULT_RECONNECT };
     // the container id is the router id: peers see it as the `container` of their connection to us
     // tcp_no_delay: management traffic is small request/response frames; Nagle would add ~40 ms per hop.
     // credit_window 0: the router grants credit itself, one per settled delivery (link-attach.ts, intake.ts)

@@ -37,7 +37,8 @@ export const tcpTransport: SimTransport = {
       const server = net.createServer({ allowHalfOpen: false }, (s) => onConnection(coalesceWrites(s)));
       const onError = (err: Error): void => reject(err);
       server.once('error', onError);
-      server.listen({ host, port }, () => {
+      // a deep accept queue: thousands of simulated routers may dial one listener in the same instant
+      server.listen({ host, port, backlog: 4096 }, () => {
         server.off('error', onError);
         // errors after a successful bind (EMFILE on accept, …) must not kill the process
         server.on('error', () => undefined);

@@ -9,8 +9,10 @@
  *   Datasance's tcpListener/tcpConnector bridges replace the old proxy microservices). Routers without tcp bridges
  *   (qdrouterd 1.19) get one ECN_PLAN_NO_TCP_BRIDGE condition per port instead.
  *
- * Route addresses — the decision: `{prefix: routeAddress(app, route), distribution: 'balanced'}` on the control plane's
- * interior and on the routers of the route's two endpoints (one entry when both run on the same agent).
+ * Route addresses — the decision: `{prefix: routeAddress(app, route), distribution: 'balanced'}` on the routers of the
+ * route's two endpoints (one entry when both run on the same agent), where its sender and receiver attach; not on the
+ * control plane's interior, which carries every route and would otherwise be touched by every route change (a change
+ * at 10,000 agents must cost a few writes on the routers it concerns, not a resync of a hub holding every route).
  * Why:
  * - a route is a one-way channel to one microservice (ioFog delivers each message once to its receiver), i.e. anycast,
  *   not multicast; balanced spreads load if the receiver ever has replicas and keeps delivery once-only;
@@ -18,7 +20,7 @@
  *   everywhere. Transit interiors we do not configure (interior-mode agents between the endpoints, and any router not
  *   on a path) fall back to `router.defaultDistribution`, whose default IS balanced: choosing balanced keeps the whole
  *   path consistent without planning every interior for every route (which would be routes × interiors, i.e. quadratic);
- * - configuring it explicitly where senders and receivers attach and on the hub makes the intent observable
+ * - configuring it explicitly where senders and receivers attach makes the intent observable
  *   (router.config.address rows) and independent of a non-default defaultDistribution on those routers;
  * - a prefix (not a pattern) matches on token boundaries (`ecn/route/a/r1` does not match `ecn/route/a/r10`), and
  *   route addresses are unique per (application, route), so two entries never claim the same prefix (the C agent
@@ -101,7 +103,7 @@ export function planNetwork(model: EcnModel, opts: PlanOptions): NetworkPlan {
     });
   }
 
-  // Routes: the interior plus both endpoint routers (see the file comment).
+  // Routes: both endpoint routers (see the file comment).
   for (const route of model.routes.values()) {
     const from = model.microservices.get(microserviceKey(route.application, route.from));
     const to = model.microservices.get(microserviceKey(route.application, route.to));
@@ -113,7 +115,6 @@ export function planNetwork(model: EcnModel, opts: PlanOptions): NetworkPlan {
       owner: ownerOf.route(route.application, route.name),
     };
     const targets = new Set<string>();
-    if (cp !== undefined) targets.add(cp.routerId);
     targets.add(from.agent);
     targets.add(to.agent);
     // each router gets its own copy so a consumer mutating one plan cannot change another router's

@@ -30,8 +30,12 @@ function mb(n: number): string {
   return (n / 2 ** 20).toFixed(0);
 }
 
-function memory(): { rss: number; heap: number; external: number; arrayBuffers: number } {
-  (globalThis as { gc?: () => void }).gc?.();
+async function memory(): Promise<{ rss: number; heap: number; external: number; arrayBuffers: number }> {
+  // twice, a turn apart: array buffers are freed by a sweeper after the collection that found them dead
+  for (let i = 0; i < 2; i++) {
+    (globalThis as { gc?: () => void }).gc?.();
+    await new Promise((r) => setTimeout(r, 50));
+  }
   const m = process.memoryUsage();
   return { rss: m.rss, heap: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers };
 }
@@ -87,7 +91,7 @@ async function queryAll(port: number, ids: string[]): Promise<{ ms: number; ok: 
 
 async function run(n: number): Promise<void> {
   const transport = new InProcessTransport();
-  const before = memory();
+  const before = await memory();
   const interior = new SimRouter({
     id: 'INT', mode: 'interior', transport,
     // the manager dials the normal listener from another process: real TCP; everything else stays in process
@@ -121,7 +125,7 @@ async function run(n: number): Promise<void> {
   const started = performance.now() - t0;
   await allAttached;
   const up = performance.now() - t0;
-  const mem = memory();
+  const mem = await memory();
   // BENCH_HEAPSNAPSHOT=file: what the N edges hold, for profiling (summarise it with any heap-snapshot reader)
   if (process.env.BENCH_HEAPSNAPSHOT) (await import('node:v8')).writeHeapSnapshot(process.env.BENCH_HEAPSNAPSHOT);
   // BENCH_NO_QUERY=1: start-up only (for profiling it)

@@ -51,13 +51,11 @@ describe('planNetwork on the example topology', () => {
     for (const rp of plan.routers.values()) assert.deepEqual(rp.conditions, []);
   });
 
-  it('the interior: its three listeners, both route addresses, the public port tcpListener', () => {
+  it('the interior: its three listeners and the public port tcpListener; no route addresses (they live on the endpoints)', () => {
     assert.deepEqual(sent(plan, 'default-router'), [
       listener('edge', 45672),
       listener('inter-router', 55672),
       listener('normal', 5672),
-      route('processor-to-dashboard'),
-      route('sensor-to-processor'),
       {
         type: 'tcpListener',
         name: 'ecn.port.demo.dashboard.8080.listener',
@@ -179,14 +177,14 @@ describe('planNetwork options and edge cases', () => {
     assert.deepEqual(plan.routers.get('default-router')!.reach, { kind: 'interior', id: 'default-router' });
   });
 
-  it('a route between microservices of one agent configures that agent once (and the interior)', () => {
+  it('a route between microservices of one agent configures that agent once (and not the interior)', () => {
     const m = exampleModel();
     m.microservices.set('demo/logger', { application: 'demo', name: 'logger', agent: 'edge-3', ports: [], ref: { source: 't' } });
     m.microservices.set('demo/store', { application: 'demo', name: 'store', agent: 'edge-3', ports: [], ref: { source: 't' } });
     addRoute(m, 'log-to-store', 'logger', 'store');
     const plan = planNetwork(m, options());
     assert.deepEqual(sent(plan, 'edge-3').filter((e) => e.type === 'router.config.address').map((e) => e.name), ['ecn.route.demo.log-to-store']);
-    assert.ok(sent(plan, 'default-router').some((e) => e.name === 'ecn.route.demo.log-to-store'));
+    assert.ok(!sent(plan, 'default-router').some((e) => e.name === 'ecn.route.demo.log-to-store'));
   });
 
   it('bad upstreams become conditions, not connectors; duplicate upstreams give one connector', () => {
@@ -213,12 +211,12 @@ describe('planNetwork options and edge cases', () => {
 });
 
 describe('touchedRouters', () => {
-  it('a new route touches exactly the interior and its endpoints’ routers', () => {
+  it('a new route touches exactly its endpoints’ routers', () => {
     const before = planNetwork(exampleModel(), options());
     const m = exampleModel();
     addRoute(m, 'dashboard-to-sensor', 'dashboard', 'sensor');
     const after = planNetwork(m, options());
-    assert.deepEqual(touchedRouters(before, after), new Set(['default-router', 'edge-1', 'edge-2']));
+    assert.deepEqual(touchedRouters(before, after), new Set(['edge-1', 'edge-2']));
   });
 
   it('a changed port touches the routers that use it; added and removed routers are touched', () => {
@@ -243,8 +241,8 @@ describe('scale: the synthetic 10,000-agent model', () => {
     const plan = planNetwork(model, options());
     assert.equal(plan.routers.size, n + 1);
     const interior = plan.routers.get('default-router')!;
-    // 3 listeners + one address per route (9 per application of 10) + one tcpListener per application
-    assert.equal(interior.entities.length, 3 + model.routes.size + model.publicPorts.length);
+    // 3 listeners + one tcpListener per application (route addresses live on the endpoints' routers)
+    assert.equal(interior.entities.length, 3 + model.publicPorts.length);
     assert.equal(model.routes.size, 9 * (n / 10));
     let entities = 0;
     for (const rp of plan.routers.values()) {

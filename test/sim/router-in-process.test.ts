@@ -6,10 +6,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { InProcessTransport } from '../../sim/router/in-process-transport.js';
-import type { SimRouter } from '../../sim/router/router.js';
+import { SimRouter } from '../../sim/router/router.js';
+import { tcpTransport } from '../../sim/router/transport.js';
 import { SimClient, records } from '../support/sim-client.js';
 import { waitForEvent, whenTrue } from '../support/deadline.js';
-import { query, startEdge, startInterior } from '../support/sim-topology.js';
+import { listener, query, startEdge, startInterior } from '../support/sim-topology.js';
 
 const EDGES = 200;
 
@@ -44,6 +45,50 @@ describe('in-process transport', () => {
       await int.stop();
     }
     assert.equal(transport.listenerCount, 0, 'every virtual port released');
+  });
+
+  it('listenerTransport: the interior listens for clients on real TCP while its edges attach in process', async () => {
+    const transport = new InProcessTransport();
+    const asked: string[] = [];
+    const int = new SimRouter({
+      id: 'INT.T', mode: 'interior', transport,
+      listenerTransport: (name) => { asked.push(name); return name === 'amqp' ? tcpTransport : transport; },
+      config: [listener('amqp', 'normal'), listener('edge', 'edge')],
+      reconnect: { initialDelayMs: 50, maxDelayMs: 200 },
+    });
+    await int.start();
+    const edges: SimRouter[] = [];
+    try {
+      assert.deepEqual(asked.sort(), ['amqp', 'edge']);
+      assert.equal(transport.listenerCount, 1, 'only the edge listener is in process');
+      const ids = ['EDGE.T1', 'EDGE.T2', 'EDGE.T3'];
+      edges.push(...(await Promise.all(ids.map((id) => startEdge(id, [int.listenerPort('edge')!], { transport })))));
+      // over the operating system's TCP, as a manager in another process dials it
+      const client = await SimClient.connect({ port: int.listenerPort('amqp')! });
+      try {
+        const replies = await Promise.all(ids.map((id) => client.request(`amqp:/_edge/${id}/$management`, ...query('router', ['id', 'mode']))));
+        assert.deepEqual(replies.map((r) => records(r)[0]), ids.map((id) => ({ id, mode: 'edge' })));
+        // a listener created at run time asks too; a restart binds the boot listeners on the same transports again
+        const created = await client.request('$management', { operation: 'CREATE', type: 'org.apache.qpid.dispatch.listener', name: 'more' }, { host: '127.0.0.1', port: '0', role: 'normal' });
+        assert.equal(created.message?.application_properties?.statusCode, 201);
+        assert.ok(asked.includes('more'));
+      } finally {
+        await client.close();
+      }
+      // the edges redial 50 ms after the drop at the earliest: after restart() resolves, none is back yet
+      await int.faults.restart();
+      await whenTrue(int, ['edge-attached'], () => int.attachedEdges().length === ids.length, 'edges back', 10000);
+      const again = await SimClient.connect({ port: int.listenerPort('amqp')! });
+      try {
+        assert.deepEqual(records(await again.request('amqp:/_edge/EDGE.T2/$management', ...query('router', ['id']))), [{ id: 'EDGE.T2' }]);
+      } finally {
+        await again.close();
+      }
+    } finally {
+      await Promise.all(edges.map((e) => e.stop()));
+      await int.stop();
+    }
+    assert.equal(transport.listenerCount, 0);
   });
 
   it('restart and reconnect work in process as over TCP; a refused dial reports Connection refused', async () => {

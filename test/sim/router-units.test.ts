@@ -149,6 +149,40 @@ describe('in-process transport', () => {
   });
 });
 
+describe('connector backoff jitter', () => {
+  it('a jittered retry comes at a random moment within the shortened delay, never later than the delay', async () => {
+    const clock = new ManualClock(0);
+    const transport = new InProcessTransport();
+    const router = new SimRouter({
+      id: 'R', mode: 'interior', clock, transport, agentFactory: agentDoubleFactory,
+      reconnect: { initialDelayMs: 1000, maxDelayMs: 1000, jitter: 0.5 }, config: [connector('c', 'normal', 40001)],
+    });
+    let dials = 0;
+    router.on('connector-dial', () => { dials++; });
+    const failed = (): Promise<unknown> => waitForEvent(router, 'connector-status', { match: (e: { status: string }) => e.status === 'FAILED' });
+    const f = failed();
+    await router.start();
+    try {
+      await f;
+      assert.equal(dials, 1);
+      clock.advance(499);
+      assert.equal(dials, 1, 'not before half the delay');
+      clock.advance(501);
+      assert.equal(dials, 2, 'not after the delay');
+    } finally {
+      await router.stop();
+    }
+  });
+
+  it('the default policy is jittered; a given one is exact unless it names jitter', async () => {
+    const { DEFAULT_RECONNECT, retryDelay } = await import('../../sim/router/connectors.js');
+    assert.ok(DEFAULT_RECONNECT.jitter > 0);
+    assert.equal(retryDelay({ initialDelayMs: 100, maxDelayMs: 300, jitter: 0 }, 1), 200);
+    assert.equal(retryDelay({ initialDelayMs: 100, maxDelayMs: 300, jitter: 0.5 }, 5, () => 1), 150);
+    assert.equal(retryDelay({ initialDelayMs: 100, maxDelayMs: 300, jitter: 0.5 }, 0, () => 0), 100);
+  });
+});
+
 describe('connector backoff on a manual clock', () => {
   it('retries after the initial delay, doubling up to the cap; between attempts it shows CONNECTING with the failure', async () => {
     const clock = new ManualClock(0);
