@@ -12,8 +12,8 @@ import { errorMessage } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
 import type { EcnModel, ModelIssue } from '../model/ecn.js';
 import { emptyModel } from '../model/ecn.js';
-import { planNetwork, touchedRouters } from '../plan/planner.js';
 import type { NetworkPlan } from '../plan/types.js';
+import { replanNetwork } from '../plan/replan.js';
 import { ManagementClient, type SaslOptions, type TlsOptions } from '../router/index.js';
 import type { Flavor } from '../router/protocol.js';
 import { SyncScheduler, type RouterSyncStatus } from '../sync/index.js';
@@ -60,6 +60,8 @@ export class Manager extends EventEmitter<ManagerEvents> {
   private stopped = false;
   private tcpBridges = true;
   private graphUpdate: NodeJS.Immediate | undefined;
+  /** the flavor and tcp-bridge facts the current plan was made under (undefined: no plan yet) */
+  private plannedWith: string | undefined;
 
   constructor(opts: ManagerOptions) {
     super();
@@ -105,9 +107,10 @@ export class Manager extends EventEmitter<ManagerEvents> {
 
   /** Installs a new model: only the routers whose desired entities change are resynced. */
   setModel(model: EcnModel, issues: ModelIssue[] = []): void {
+    const previous = this.model;
     this.model = model;
     this.issues = issues;
-    this.replan();
+    this.replan(previous);
     this.emit('model', issues);
   }
 
@@ -149,12 +152,25 @@ export class Manager extends EventEmitter<ManagerEvents> {
     await this.client.close();
   }
 
-  private replan(): void {
-    const before = this.plan;
+  /**
+   * Re-plans after a model change: only the routers the change concerns when the previous plan was made from the
+   * previous model under the same conditions (src/plan/replan.ts), the whole network otherwise.
+   */
+  private replan(previousModel?: EcnModel): void {
     const flavor = this.client.flavor ?? 'qdrouterd';
-    this.plan = planNetwork(this.model, { flavorOf: () => flavor, tcpBridges: () => this.tcpBridges });
-    this.scheduler.setPlan(this.plan, touchedRouters(before, this.plan));
+    const opts = { flavorOf: () => flavor, tcpBridges: () => this.tcpBridges };
+    const incremental = previousModel !== undefined && this.plannedWith === this.planConditions();
+    const { plan, touched } = replanNetwork(incremental ? { model: previousModel, plan: this.plan } : undefined, this.model, opts);
+    if (!incremental) for (const id of this.plan.routers.keys()) if (!plan.routers.has(id)) touched.add(id);
+    this.plan = plan;
+    this.scheduler.setPlan(plan, touched);
+    this.plannedWith = this.planConditions();
     this.scheduleGraphUpdate();
+  }
+
+  /** What a plan depends on besides the model. */
+  private planConditions(): string {
+    return `${this.client.flavor ?? 'qdrouterd'}|${this.tcpBridges}`;
   }
 
   /**

@@ -64,12 +64,16 @@ function reachOf(id: string, mode: 'interior' | 'edge', manager: string | undefi
   return mode === 'interior' ? { kind: 'interior', id } : { kind: 'edge', id };
 }
 
-export function planNetwork(model: EcnModel, opts: PlanOptions): NetworkPlan {
+/**
+ * The plan of every router, or — with `only` — of just those routers (the rest of the model is still read for the
+ * routes and ports that land on them): how a model change is re-planned without paying for the whole network.
+ */
+export function planNetwork(model: EcnModel, opts: PlanOptions, only?: ReadonlySet<string>): NetworkPlan {
   const cp = model.controlPlane;
   const manager = opts.managerRouter ?? cp?.routerId;
   const routers = new Map<string, RouterPlan>();
 
-  if (cp !== undefined) {
+  if (cp !== undefined && (only === undefined || only.has(cp.routerId))) {
     const links = controlPlaneLinks(cp);
     routers.set(cp.routerId, {
       routerId: cp.routerId,
@@ -80,11 +84,12 @@ export function planNetwork(model: EcnModel, opts: PlanOptions): NetworkPlan {
     });
   }
   // Agents in name order so the plan's router order does not depend on how the model was loaded.
-  const agentNames = [...model.agents.keys()].sort();
+  const agentNames = (only === undefined ? [...model.agents.keys()] : [...only].filter((id) => model.agents.has(id))).sort();
   for (const name of agentNames) {
     const agent = model.agents.get(name)!;
-    if (routers.has(name)) {
-      // only the control plane can be there already: an agent named like the interior's router id
+    if (name === cp?.routerId) {
+      // an agent named like the interior's router id is never planned; the condition goes on the interior's plan
+      if (!routers.has(name)) continue;
       routers.get(name)!.conditions.push({
         code: 'ECN_PLAN_DUPLICATE_ROUTER_ID',
         object: ownerOf.agent(name),
