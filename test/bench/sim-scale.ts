@@ -7,8 +7,11 @@
  *
  * Per N it prints: time to start the N edges and time until all N uplinks are attached at the interior, RSS and
  * heap (after a GC) in total and per edge, and the time for N QUERY `router` requests to `amqp:/_edge/<id>/$management`
- * through the interior over TCP, with at most WINDOW requests in flight (BENCH_WINDOW, default 100). Env
- * BENCH_ROUNDS (default 1) repeats the query pass, e.g. 10 for the manager's ~10 requests per edge.
+ * through the interior over TCP, with at most WINDOW requests in flight (BENCH_WINDOW, default 100). Memory is read
+ * 1 s after the last uplink attached (the last handshakes still have frames in flight before that), after two GCs.
+ * Env: BENCH_ROUNDS (default 1) repeats the query pass, e.g. 10 for the manager's ~10 requests per edge;
+ * BENCH_FLAVOR qdrouterd (default) or skupper; BENCH_NO_QUERY=1 start-up only (for --cpu-prof);
+ * BENCH_HEAPSNAPSHOT=<file> writes a heap snapshot after the memory reading.
  */
 import rhea, { type EventContext, type Message } from 'rhea';
 import { performance } from 'node:perf_hooks';
@@ -20,7 +23,8 @@ import type { ConfigEntity } from '../../sim/router/contract.js';
 const WINDOW = Number(process.env.BENCH_WINDOW ?? 100);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
 const ATTACH_TIMEOUT_MS = Number(process.env.BENCH_ATTACH_TIMEOUT_MS ?? 600_000);
-const QD = 'org.apache.qpid.dispatch.';
+const FLAVOR = process.env.BENCH_FLAVOR === 'skupper' ? 'skupper' : 'qdrouterd';
+const QD = FLAVOR === 'skupper' ? 'io.skupper.router.' : 'org.apache.qpid.dispatch.';
 
 function listener(name: string, role: string): ConfigEntity {
   return { type: 'listener', attributes: { name, host: '127.0.0.1', port: '0', role, saslMechanisms: 'ANONYMOUS' } };
@@ -93,7 +97,7 @@ async function run(n: number): Promise<void> {
   const transport = new InProcessTransport();
   const before = await memory();
   const interior = new SimRouter({
-    id: 'INT', mode: 'interior', transport,
+    id: 'INT', mode: 'interior', transport, flavor: FLAVOR,
     // the manager dials the normal listener from another process: real TCP; everything else stays in process
     listenerTransport: (name) => (name === 'amqp' ? tcpTransport : transport),
     config: [listener('amqp', 'normal'), listener('edge', 'edge')],
@@ -113,7 +117,7 @@ async function run(n: number): Promise<void> {
   for (let i = 0; i < n; i++) {
     const id = `EDGE.${i + 1}`;
     const e = new SimRouter({
-      id, mode: 'edge', transport,
+      id, mode: 'edge', transport, flavor: FLAVOR,
       config: [
         listener('amqp', 'normal'),
         { type: 'connector', attributes: { name: 'uplink', host: '127.0.0.1', port: String(edgePort), role: 'edge', saslMechanisms: 'ANONYMOUS' } },
@@ -125,6 +129,8 @@ async function run(n: number): Promise<void> {
   const started = performance.now() - t0;
   await allAttached;
   const up = performance.now() - t0;
+  // the last attaches still have frames in flight: let the network settle before measuring
+  await new Promise((r) => setTimeout(r, 1000));
   const mem = await memory();
   // BENCH_HEAPSNAPSHOT=file: what the N edges hold, for profiling (summarise it with any heap-snapshot reader)
   if (process.env.BENCH_HEAPSNAPSHOT) (await import('node:v8')).writeHeapSnapshot(process.env.BENCH_HEAPSNAPSHOT);
