@@ -9,7 +9,13 @@ import type { Command } from 'commander';
 import { startSimEcn } from '../../sim/ecn.js';
 import { Manager } from '../manager/manager.js';
 import type { Flavor } from '../router/protocol.js';
-import { parseFlavor } from './args.js';
+import { parseFlavor, parsePositiveInt } from './args.js';
+import { EcnError } from '../errors.js';
+import { syntheticEcn } from '../../sim/synthetic-ecn.js';
+import { freePorts } from '../../sim/free-ports.js';
+import { InProcessTransport } from '../../sim/router/in-process-transport.js';
+import { tcpTransport } from '../../sim/router/transport.js';
+import type { EcnModel, ModelIssue } from '../model/ecn.js';
 import { loadForCommand } from './manifests.js';
 import { writeLine } from './io.js';
 import { attachFaultConsole } from './fault-console.js';
@@ -24,18 +30,33 @@ export function exampleManifests(): string {
   return 'deploy/examples/ecn';
 }
 
+/** A generated ECN whose interior listens for the manager on a free TCP port. */
+async function syntheticForSim(agents: number): Promise<{ model: EcnModel; issues: ModelIssue[] }> {
+  const model = syntheticEcn(agents);
+  const [port] = await freePorts(1);
+  model.controlPlane!.router.messagePort = port!;
+  return { model, issues: [] };
+}
+
+const cp0 = (m: EcnModel): string => m.controlPlane?.routerId ?? '?';
+
 export function registerSim(program: Command, ctx: CommandContext): void {
   program
     .command('sim')
     .description('run a local simulated ECN (routers, agents, microservices) and the manager configuring it')
     .option('--manifests <path...>', 'ECN manifest files or directories (default: the example ECN in deploy/examples/ecn)')
+    .option('--agents <n>', 'instead of manifests: a generated ECN of N edge agents (two microservices, two routes and a public port each), all in this process', parsePositiveInt)
     // skupper-router 3.x by default: qdrouterd 1.19 has no tcp bridges, so public ports would not carry bytes
     .option('--flavor <flavor>', 'skupper (3.x) or qdrouterd (1.x)', parseFlavor, 'skupper' as Flavor)
-    .action(async (o: { manifests?: string[]; flavor: Flavor }) => {
+    .action(async (o: { manifests?: string[]; agents?: number; flavor: Flavor }) => {
+      if (o.agents !== undefined && o.manifests) throw new EcnError('ECN_CLI_USAGE', '--agents and --manifests both given', { hint: 'choose one: a generated ECN or your manifests' });
       const paths = o.manifests ?? [exampleManifests()];
-      const { model, issues } = await loadForCommand(paths, ctx.io.stderr, { freePorts: true });
+      const { model, issues } = o.agents !== undefined ? await syntheticForSim(o.agents) : await loadForCommand(paths, ctx.io.stderr, { freePorts: true });
       const out = ctx.io.stdout;
-      const ecn = await startSimEcn(model, { flavor: o.flavor, logger: ctx.io.logger });
+      // a generated ECN runs its routers on the in-process network (thousands of them do not fit in file descriptors);
+      // only the interior's normal listener is on TCP, for the manager and for you
+      const inProcess = o.agents !== undefined ? { transport: new InProcessTransport(), managementTransport: tcpTransport, microservices: o.agents <= 500 } : {};
+      const ecn = await startSimEcn(model, { flavor: o.flavor, logger: ctx.io.logger, readyTimeoutMs: 600_000, ...inProcess });
       const manager = new Manager({ router: ecn.url, flavor: o.flavor, logger: ctx.io.logger, syncIntervalMs: 30_000, observeIntervalMs: 1000 });
       manager.setModel(model, issues);
       try {
@@ -45,7 +66,15 @@ export function registerSim(program: Command, ctx: CommandContext): void {
         throw err;
       }
       const cp = model.controlPlane!;
-      writeLine(out, `Simulated ECN running (${o.flavor}), from ${paths.join(', ')}:`);
+      writeLine(out, `Simulated ECN running (${o.flavor}), from ${o.agents !== undefined ? `a generated ECN of ${o.agents} agents` : paths.join(', ')}:`);
+      if (o.agents !== undefined && o.agents > 20) {
+        writeLine(out, `  control plane interior router '${cp0(model)}' at ${ecn.url}; ${model.agents.size} edge agents, ${model.routes.size} routes, ${model.publicPorts.length} public ports (in process)`);
+        writeLine(out, 'Press Ctrl-C to stop.');
+        await ctx.io.stopSignal;
+        await manager.stop();
+        await ecn.stop();
+        return;
+      }
       writeLine(out, `  control plane '${cp.name}': interior router '${cp.routerId}' at ${ecn.url} (edge port ${cp.router.edgePort}, inter-router port ${cp.router.interiorPort})`);
       for (const a of [...model.agents.values()].sort((x, y) => (x.name < y.name ? -1 : 1))) {
         writeLine(out, `  agent '${a.name}': ${a.routerMode} router on ${a.host}:${a.messagingPort}, upstream ${a.upstreamRouters.join(', ')}`);
