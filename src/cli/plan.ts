@@ -3,11 +3,9 @@
  * After convergence it says there is nothing to do.
  */
 import type { Command } from 'commander';
-import { ManagementClient } from '../router/index.js';
-import { planNetwork } from '../plan/planner.js';
 import { previewNetwork } from '../manager/preview.js';
 import { parseRouterUrl } from './args.js';
-import { loadForCommand } from './manifests.js';
+import { withPlannedNetwork } from './planned-network.js';
 import { writeLine } from './io.js';
 import type { CommandContext } from './main.js';
 import { EXIT } from './exit-codes.js';
@@ -20,13 +18,7 @@ export function registerPlan(program: Command, ctx: CommandContext): void {
     .requiredOption('--manifests <path...>', 'ECN manifest files or directories')
     .option('--json', 'print JSON')
     .action(async (o: { router: string; manifests: string[]; json?: boolean }) => {
-      const { model } = await loadForCommand(o.manifests, ctx.io.stderr);
-      const client = new ManagementClient({ url: o.router, reconnect: false, timeoutMs: 5000, logger: ctx.io.logger });
-      try {
-        await client.connect();
-        const types = await client.getTypes();
-        const tcp = Object.keys(types).some((t) => t.endsWith('.tcpListener'));
-        const plan = planNetwork(model, { flavorOf: () => client.flavor ?? 'qdrouterd', tcpBridges: () => tcp });
+      await withPlannedNetwork(o, ctx, async ({ client, plan }) => {
         const previews = await previewNetwork(client, plan);
         if (o.json) {
           writeLine(ctx.io.stdout, JSON.stringify(previews, null, 2));
@@ -48,8 +40,6 @@ export function registerPlan(program: Command, ctx: CommandContext): void {
             : `${total} operation(s) on ${previews.filter((p) => p.ops.length > 0).length} router(s)${unreadable ? `; ${unreadable} router(s) could not be read` : ''}.`);
         }
         if (previews.some((p) => p.error)) ctx.setExit(EXIT.UNREACHABLE);
-      } finally {
-        await client.close();
-      }
+      });
     });
 }

@@ -2,13 +2,11 @@
  * `ecn status`: per router in-sync / pending / unreachable, per agent uplink up / down — read from the routers.
  */
 import type { Command } from 'commander';
-import { ManagementClient } from '../router/index.js';
-import { planNetwork } from '../plan/planner.js';
 import { previewNetwork } from '../manager/preview.js';
 import { observeNetwork } from '../observe/index.js';
 import { LinkGraph } from '../graph/index.js';
 import { parseRouterUrl } from './args.js';
-import { loadForCommand } from './manifests.js';
+import { withPlannedNetwork } from './planned-network.js';
 import { writeLine } from './io.js';
 import type { CommandContext } from './main.js';
 
@@ -20,13 +18,7 @@ export function registerStatus(program: Command, ctx: CommandContext): void {
     .requiredOption('--manifests <path...>', 'ECN manifest files or directories')
     .option('--json', 'print JSON')
     .action(async (o: { router: string; manifests: string[]; json?: boolean }) => {
-      const { model } = await loadForCommand(o.manifests, ctx.io.stderr);
-      const client = new ManagementClient({ url: o.router, reconnect: false, timeoutMs: 5000, logger: ctx.io.logger });
-      try {
-        await client.connect();
-        const types = await client.getTypes();
-        const tcp = Object.keys(types).some((t) => t.endsWith('.tcpListener'));
-        const plan = planNetwork(model, { flavorOf: () => client.flavor ?? 'qdrouterd', tcpBridges: () => tcp });
+      await withPlannedNetwork(o, ctx, async ({ model, client, plan }) => {
         const [previews, observed] = await Promise.all([previewNetwork(client, plan), observeNetwork(client, plan)]);
         const graph = new LinkGraph();
         graph.update({ model, plan, observed });
@@ -53,8 +45,6 @@ export function registerStatus(program: Command, ctx: CommandContext): void {
         writeLine(ctx.io.stdout, '');
         writeLine(ctx.io.stdout, 'AGENT'.padEnd(24) + 'UPLINK TO'.padEnd(24) + 'STATE');
         for (const u of uplinks) writeLine(ctx.io.stdout, u.agent.padEnd(24) + u.upstream.padEnd(24) + u.state);
-      } finally {
-        await client.close();
-      }
+      });
     });
 }

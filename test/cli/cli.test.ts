@@ -1,25 +1,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { PassThrough } from 'node:stream';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { run } from '../../src/cli/main.js';
-import { silentLogger } from '../../src/log.js';
+import { runEcn } from '../support/cli.js';
 import { startSimNetwork, type SimNetwork } from '../../sim/network.js';
 
 const BIN = fileURLToPath(new URL('../../src/cli/bin.ts', import.meta.url));
 
-async function ecn(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => { out += String(d); });
-  stderr.on('data', (d) => { err += String(d); });
-  const code = await run(args, { stdout, stderr, logger: silentLogger, stopSignal: new Promise(() => undefined), stdin: undefined });
-  return { code, out, err };
-}
+const ecn = (args: string[]) => runEcn(args);
 
 let net: SimNetwork;
 before(async () => { net = await startSimNetwork({ interiorId: 'INT', edgeIds: ['E1', 'E2'] }); });

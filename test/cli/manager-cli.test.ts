@@ -7,10 +7,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { run } from '../../src/cli/main.js';
-import { silentLogger } from '../../src/log.js';
+import { runEcn } from '../support/cli.js';
 import { loadManifests } from '../../src/model/load.js';
 import { startSimEcn, type SimEcn } from '../../sim/ecn.js';
 import { freePorts } from '../support/free-ports.js';
@@ -22,16 +20,7 @@ let dir: string;
 let ecn: SimEcn;
 let url: string;
 
-async function ecnCli(args: string[], stopSignal: Promise<void> = Promise.resolve()) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => { out += String(d); });
-  stderr.on('data', (d) => { err += String(d); });
-  const code = await run(args, { stdout, stderr, logger: silentLogger, stopSignal, stdin: undefined });
-  return { code, out, err };
-}
+const ecnCli = (args: string[], stopSignal: Promise<void> = Promise.resolve()) => runEcn(args, stopSignal);
 
 /** Re-runs `ecn plan` until it reports nothing to do (there is no event to wait on from outside the manager). */
 async function untilNothingToDo(what: string, ms = 20_000): Promise<string> {
