@@ -88,6 +88,7 @@ export class Manager extends EventEmitter<ManagerEvents> {
       // restarts are detected from the observer's passes (instance and uptime changes) and from owned entities
       // vanishing; an uptime probe in every sync pass would cost one more query per router per pass
       probeUptime: false,
+      shareCapabilities: true,
     });
     this.scheduler.on('write', (e) => this.log.info(e, 'router write'));
     this.scheduler.on('sync-failed', (s, err) => this.log.warn({ router: s.router, code: err.code, err: err.message }, 'sync failed'));

@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import type { Clock, TimerHandle } from '../clock.js';
 import { systemClock } from '../clock.js';
 import type { EcnError } from '../errors.js';
-import type { DesiredEntity, NetworkPlan, RouterPlan } from '../plan/types.js';
+import type { DesiredEntity, NetworkPlan, RouterCapabilities, RouterPlan } from '../plan/types.js';
 import { AuditLog, SyncCounters, type AuditEntry, type WriteReason } from './audit.js';
 import { RouterSyncer, type SyncClient, type SyncResult } from './syncer.js';
 
@@ -54,6 +54,8 @@ export interface SyncSchedulerOptions {
   timeoutMs?: number;
   probeUptime?: boolean;
   auditCapacity?: number;
+  /** learn router capabilities once for the network instead of once per router (default false) */
+  shareCapabilities?: boolean;
 }
 
 /** The part of ManagementClient's events the scheduler listens to (optional: any SyncClient works). */
@@ -110,6 +112,9 @@ export class SyncScheduler extends EventEmitter<SchedulerEvents> {
   private readonly routers = new Map<string, RouterEntry>();
   private readonly queue: string[] = [];
   private inFlight = 0;
+  /** capabilities learnt from one router, offered to the others (reset with the connection) */
+  private sharedValue: RouterCapabilities | undefined;
+  private readonly sharedCaps = { get: () => this.sharedValue, set: (c: RouterCapabilities) => { this.sharedValue ??= c; } };
   private started = false;
   private stopped = false;
 
@@ -173,6 +178,7 @@ export class SyncScheduler extends EventEmitter<SchedulerEvents> {
 
   /** The management connection (re)connected: what we learnt about the routers may be stale; resync all. */
   onConnected(): void {
+    this.sharedValue = undefined;
     for (const e of this.routers.values()) {
       e.syncer.resetCapabilities();
       e.confirmed = undefined;
@@ -231,6 +237,7 @@ export class SyncScheduler extends EventEmitter<SchedulerEvents> {
         onWrite: (w) => this.emitSafe('write', w),
         ...(this.opts.timeoutMs === undefined ? {} : { timeoutMs: this.opts.timeoutMs }),
         ...(this.opts.probeUptime === undefined ? {} : { probeUptime: this.opts.probeUptime }),
+        ...(this.opts.shareCapabilities ? { sharedCapabilities: this.sharedCaps } : {}),
       }),
     };
     return entry;

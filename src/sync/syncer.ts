@@ -34,6 +34,12 @@ export interface SyncClient {
 
 export interface RouterSyncerOptions {
   client: SyncClient;
+  /**
+   * what other routers of the network were learnt to be able to do: used instead of asking this router (a network runs
+   * one router generation; one GET-OPERATIONS per router costs the routers a large reply each). A router that then
+   * refuses a type learns its own capabilities on the next pass.
+   */
+  sharedCapabilities?: { get(): RouterCapabilities | undefined; set(caps: RouterCapabilities): void };
   /** the router's current plan (read at the start of every pass) */
   plan: () => RouterPlan | undefined;
   clock?: Clock;
@@ -131,6 +137,9 @@ export class RouterSyncer {
 
   get capabilities(): RouterCapabilities | undefined { return this.caps; }
 
+  /** false once this router refused a type the shared capabilities promised */
+  private trustShared = true;
+
   /** Forget what was learnt about the router (call on reconnect: it may now be another version). */
   resetCapabilities(): void {
     this.caps = undefined;
@@ -157,6 +166,11 @@ export class RouterSyncer {
     } catch (err) {
       r.ok = false;
       r.error ??= asEcnError(err);
+      if (r.error.code === 'ECN_MGMT_UNKNOWN_TYPE') {
+        // this router is not of the network's generation: learn its own capabilities next time
+        this.caps = undefined;
+        this.trustShared = false;
+      }
     } finally {
       this.running = false;
       r.finishedAt = this.clock.now();
@@ -180,7 +194,14 @@ export class RouterSyncer {
       return;
     }
 
-    if (!this.caps) this.caps = await learnCapabilities(target, this.opts.client.flavor, this.call());
+    if (!this.caps) {
+      const shared = this.trustShared ? this.opts.sharedCapabilities?.get() : undefined;
+      if (shared) this.caps = shared;
+      else {
+        this.caps = await learnCapabilities(target, this.opts.client.flavor, this.call());
+        this.opts.sharedCapabilities?.set(this.caps);
+      }
+    }
     const caps = this.caps;
 
     let uptimeSeconds: number | undefined;
