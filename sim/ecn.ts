@@ -28,7 +28,7 @@ export interface SimEcnOptions {
   managementTransport?: SimTransport;
   /** the routers' clock (connector retry, uptimes); default the system clock */
   clock?: Clock;
-  /** how long to wait for every uplink and inter-router link to come up (default 15 s) */
+  /** how long to wait for every uplink and inter-router link to come up (default 15 s plus 5 ms per agent) */
   readyTimeoutMs?: number;
 }
 
@@ -93,7 +93,7 @@ export async function startSimEcn(model: EcnModel, opts: SimEcnOptions = {}): Pr
       await r.start();
       routers.set(name, r);
     }
-    await networkUp(interior, routers, opts.readyTimeoutMs ?? 15_000);
+    await networkUp(interior, routers, opts.readyTimeoutMs ?? 15_000 + 5 * model.agents.size);
     if (opts.microservices !== false) {
       for (const ms of model.microservices.values()) {
         const agent = model.agents.get(ms.agent);

@@ -146,8 +146,13 @@ export class PythonAgent {
    */
   configureShared(typeKey: string, attributeSets: Attributes[]): void {
     const type = this.mustType(typeKey);
+    if (refreshedAttributes(this.ctx.identity.flavor, type.shortName).length > 0) {
+      // refreshed in place before every request: every router needs its own
+      for (const a of attributeSets) this.configure(type.key, { ...a });
+      return;
+    }
     let shared = SHARED_BOOT_ENTITIES.get(this.schema)?.get(type.key);
-    if (!shared || shared.length !== attributeSets.length || refreshedAttributes(this.ctx.identity.flavor, type.shortName).length > 0) {
+    if (!shared || shared.length !== attributeSets.length) {
       shared = attributeSets.map((a) => Object.freeze(this.configure(type.key, { ...a }).attributes) as Attributes);
       let bySchema = SHARED_BOOT_ENTITIES.get(this.schema);
       if (!bySchema) { bySchema = new Map(); SHARED_BOOT_ENTITIES.set(this.schema, bySchema); }

@@ -39,12 +39,14 @@ export class ManagementAgent {
 
   constructor(opts: ManagementAgentOptions) {
     const { identity, runtime, hooks } = opts;
+    const agent = this;
     this.ctx = {
       identity,
       schema: loadSchema(identity.flavor, identity.version),
       runtime,
       hooks,
-      routerCounters: () => ({ ...this.derivedCounters(), ...runtime.routerCounters() }),
+      // a method: see router.ts (constructor) on arrow functions held per router
+      routerCounters() { return { ...agent.derivedCounters(), ...runtime.routerCounters() }; },
     };
     this.python = new PythonAgent(this.ctx);
     this.c = new CAgent(this.ctx, () => ({ ...(this.python.entitiesOf('router')[0]?.attributes ?? {}) }));

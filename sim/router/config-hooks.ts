@@ -12,15 +12,17 @@ import type { RouterContext } from './state.js';
 
 /** `isCurrent` is false once the router restarted: hooks of an old agent then do nothing. */
 export function configHooks(ctx: RouterContext, inst: Instance, isCurrent: () => boolean): AgentHooks {
-  const guard = (what: string, f: () => void): void => {
+  function guard(what: string, f: () => void): void {
     try {
       f();
     } catch (err) {
       ctx.logger.error({ err, what }, 'config side effect failed');
     }
-  };
+  }
+  // methods, not arrow properties: one router holds these for its lifetime (router.ts, constructor)
   return {
-    created: (type, entity) => guard('created', () => {
+    created(type, entity) {
+      guard('created', () => {
       // boot entities are applied by the router once the agent exists (it reads them with list())
       if (inst.booting || !isCurrent()) return;
       const t = shortType(type);
@@ -28,8 +30,10 @@ export function configHooks(ctx: RouterContext, inst: Instance, isCurrent: () =>
       else if (t === 'connector') inst.connectors.add(entity);
       else if (t === 'tcpListener') void inst.bridges.addListener(entity);
       else if (t === 'tcpConnector') inst.bridges.addConnector(entity);
-    }),
-    deleted: (type, entity) => guard('deleted', () => {
+      });
+    },
+    deleted(type, entity) {
+      guard('deleted', () => {
       if (!isCurrent()) return;
       const t = shortType(type);
       const name = String(entity.name ?? '');
@@ -37,11 +41,12 @@ export function configHooks(ctx: RouterContext, inst: Instance, isCurrent: () =>
       else if (t === 'connector') inst.connectors.remove(name);
       else if (t === 'tcpListener') void inst.bridges.removeListener(name);
       else if (t === 'tcpConnector') inst.bridges.removeConnector(name);
-    }),
-    updated: (type, entity) => {
+      });
+    },
+    updated(type, entity) {
       ctx.logger.debug({ type, name: entity.name }, 'entity updated');
     },
-    closeConnection: (identity) => {
+    closeConnection(identity) {
       const rec = ctx.registry.byIdentity(identity);
       if (!rec) return false;
       closeConnection(rec);

@@ -2,11 +2,12 @@
  * Connectors: a `connector` entity really dials its host:port and keeps dialling. Its live status follows the real
  * router's connector states: CONNECTING while an attempt is under way, SUCCESS once the peer's open arrived, FAILED
  * when an attempt failed or an established connection dropped, and CONNECTING again as soon as the retry is
- * scheduled (after a doubling, capped delay, shortened at random by the policy's jitter), keeping the failure in `connectionMsg` (worded as qdrouterd words it). qdrouterd 1.x moves a failed
- * connector back to CONNECTING in the same event batch, which is why the recorded READs of a connector to a closed
- * port (fixtures/router-transcripts) show CONNECTING with a failure message: FAILED is a moment, observable here
- * as a 'connector-status' event. Retries back off (doubling, capped) on the injected clock; every attempt emits
- * 'connector-dial'. Deleting the connector stops the retries and closes its connection.
+ * scheduled (after a doubling, capped delay, shortened at random by the policy's jitter), keeping the failure in
+ * `connectionMsg` (worded as qdrouterd words it). qdrouterd 1.x moves a failed connector back to CONNECTING in the
+ * same event batch, which is why the recorded READs of a connector to a closed port (fixtures/router-transcripts)
+ * show CONNECTING with a failure message: FAILED is a moment, observable here as a 'connector-status' event.
+ * Retries back off (doubling, capped) on the injected clock; every attempt emits 'connector-dial'. Deleting the
+ * connector stops the retries and closes its connection.
  */
 import type { TimerHandle } from '../../src/clock.js';
 import type { Attributes } from './contract.js';

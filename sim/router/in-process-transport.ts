@@ -122,11 +122,13 @@ export class InProcessTransport implements SimTransport {
       return Promise.reject(err);
     }
     const l: VirtualListener = { port: bound, onConnection };
-    this.listeners.set(bound, l);
+    const listeners = this.listeners;
+    listeners.set(bound, l);
     return Promise.resolve({
       port: bound,
-      close: () => {
-        if (this.listeners.get(bound) === l) this.listeners.delete(bound);
+      // a method, not an arrow property: thousands of routers each hold their listeners' (router.ts, constructor)
+      close() {
+        if (listeners.get(bound) === l) listeners.delete(bound);
         return Promise.resolve();
       },
     });

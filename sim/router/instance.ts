@@ -68,22 +68,23 @@ export function buildInstance(deps: InstanceDeps): Instance {
     ? new InterRouter(ctx, deps.links, () => localAnnouncement(addresses, edges), () => inst.number)
     : undefined;
   const tables: RoutingTables = {
-    localConsumer: (name) => addresses.local(name),
-    mobileConsumer: (address) => addresses.mobile(address),
-    uplink: () => uplinks?.hop(),
-    edgeDownlink: (edgeId) => edges?.hop(edgeId),
-    edgeWithAddress: (address, exclude) => edges?.withAddress(address, exclude),
-    neighbourHop: (routerId) => interRouter?.neighbourHop(routerId),
+    // methods, not arrow properties: one router holds these for its lifetime (router.ts, constructor)
+    localConsumer(name) { return addresses.local(name); },
+    mobileConsumer(address) { return addresses.mobile(address); },
+    uplink() { return uplinks?.hop(); },
+    edgeDownlink(edgeId) { return edges?.hop(edgeId); },
+    edgeWithAddress(address, exclude) { return edges?.withAddress(address, exclude); },
+    neighbourHop(routerId) { return interRouter?.neighbourHop(routerId); },
     linkState: interRouter ? interRouter.db : NO_ROUTES,
-    mobileKey: (a) => mobileKey(ctx.flavor, a),
+    mobileKey(a) { return mobileKey(ctx.flavor, a); },
   };
   const connectors = new Connectors(ctx, deps.policy, (st) => deps.dial(st), (rec) => deps.drop(rec));
   const bridges = new TcpBridges({
     ctx,
-    addressOf: (name) => (ctx.mode === 'edge' ? `amqp:/_edge/${ctx.id}/${name}` : `amqp:/_topo/0/${ctx.id}/${name}`),
-    addLocal: (name, consumer) => addresses.addLocal(name, { consumer, inProcess: true }),
-    addMobile: (address, consumer) => addresses.addMobile(address, { consumer, inProcess: true }),
-    originate: (m, done) => deps.originate(m, done),
+    addressOf(name) { return ctx.mode === 'edge' ? `amqp:/_edge/${ctx.id}/${name}` : `amqp:/_topo/0/${ctx.id}/${name}`; },
+    addLocal(name, consumer) { return addresses.addLocal(name, { consumer, inProcess: true }); },
+    addMobile(address, consumer) { return addresses.addMobile(address, { consumer, inProcess: true }); },
+    originate(m, done) { deps.originate(m, done); },
   });
   Object.assign(inst, {
     number: deps.number,
@@ -101,11 +102,11 @@ export function buildInstance(deps: InstanceDeps): Instance {
   });
   inst.runtime = new RuntimeRows({
     ctx,
-    startedAt: () => inst.startedAt,
-    instance: () => inst.number,
+    startedAt() { return inst.startedAt; },
+    instance() { return inst.number; },
     addresses, edges, interRouter, connectors, bridges,
-    distributionOf: (a) => distributionOf(inst, a),
-    mobileKey: (a) => mobileKey(ctx.flavor, a),
+    distributionOf(a) { return distributionOf(inst, a); },
+    mobileKey(a) { return mobileKey(ctx.flavor, a); },
   });
 
   addresses.addLocal('$management', { consumer: deps.management, inProcess: true });

@@ -29,7 +29,7 @@ const ROUTER_INTERNAL_PREFIX = '_$qd.';
 
 /** Opens the router's own links on a connection, each with its router.link row. */
 export function linkOpener(ctx: RouterContext): RouterLinkOpener {
-  const open = (rec: ConnRecord, spec: LinkSpec, sender: boolean): Sender | Receiver => {
+  function open(rec: ConnRecord, spec: LinkSpec, sender: boolean): Sender | Receiver {
     const name = `qdlink.${tempSuffix()}`;
     const link = sender
       ? rec.conn.open_sender({ name, ...spec.options })
@@ -40,10 +40,11 @@ export function linkOpener(ctx: RouterContext): RouterLinkOpener {
       dir: sender ? 'out' : 'in', owningAddr: spec.owningAddr, counters: zeroLinkCounters(),
     });
     return link;
-  };
+  }
+  // methods, not arrow properties: one router holds these for its lifetime (router.ts, constructor)
   return {
-    openSender: (rec, spec) => open(rec, spec, true) as Sender,
-    openReceiver: (rec, spec) => open(rec, spec, false) as Receiver,
+    openSender(rec, spec) { return open(rec, spec, true) as Sender; },
+    openReceiver(rec, spec) { return open(rec, spec, false) as Receiver; },
   };
 }
 
@@ -96,7 +97,7 @@ export class LinkAttach {
       const hop: Hop = { conn: rec, sender };
       this.ctx.registry.addLink({
         ...base, role: 'downlink-out', linkType: 'edge-downlink', owningAddr: edgeKey(rec.container ?? ''),
-        cleanup: () => edges.detach(rec),
+        cleanup() { edges.detach(rec); },
       });
       // bound before the attach is answered: when the edge sees its downlink open, H<edge> is routable here
       edges.attach(rec, hop);
@@ -192,11 +193,13 @@ export class LinkAttach {
 
   /** A client link that receives: deliveries go out stripped of router annotations; its outcome comes back. */
   private linkConsumer(rec: ConnRecord, sender: Sender): LocalConsumer {
+    const inst = this.inst;
+    // a method, not an arrow property: held per link for its lifetime (router.ts, constructor)
     return {
       label: `link/${sender.name}`,
-      deliver: (msg, done) => {
-        const inst = this.inst();
-        if (!inst) { done(RELEASED); return; }
+      deliver(msg, done) {
+        const current = inst();
+        if (!current) { done(RELEASED); return; }
         let payload: Buffer;
         try {
           payload = withRouterAnnotations(msg.raw, undefined);
@@ -204,7 +207,7 @@ export class LinkAttach {
           done({ kind: 'rejected', condition: 'amqp:decode-error', description: 'malformed message' });
           return;
         }
-        inst.forwarder.send({ conn: rec, sender }, payload, done);
+        current.forwarder.send({ conn: rec, sender }, payload, done);
       },
     };
   }

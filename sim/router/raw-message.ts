@@ -34,30 +34,33 @@ const T = rhea.types as unknown as RheaTypes;
 const RAW = Symbol('ecn.sim.rawCapture');
 const EMPTY: Buffer = Buffer.alloc(0);
 
-interface CaptureState { partial: Map<string, Buffer[]>; current: Buffer | undefined }
+/** partial: the chunks of multi-frame deliveries, made on the first one (most connections never see one) */
+interface CaptureState { partial: Map<string, Buffer[]> | undefined; current: Buffer | undefined }
 
-/**
- * Makes `currentRaw(conn)` return the encoded message while rhea dispatches each 'message' event of this connection.
- * Only this connection is affected; rhea's prototypes are left alone.
- */
-export function captureRawTransfers(conn: Connection): void {
-  const holder = conn as unknown as { [RAW]?: CaptureState; on_transfer?: (f: TransferFrame) => void };
-  if (holder[RAW]) return;
-  const state: CaptureState = { partial: new Map(), current: undefined };
-  holder[RAW] = state;
-  const original = Object.getPrototypeOf(conn).on_transfer as (this: Connection, f: TransferFrame) => void;
-  holder.on_transfer = function onTransferCapturingBytes(this: Connection, frame: TransferFrame) {
-    const key = `${frame.channel}/${frame.performative.handle}`;
+type OnTransfer = (this: Connection, f: TransferFrame) => void;
+
+/** one capturing on_transfer per original (rhea's prototype method), shared by every captured connection */
+const capturing = new WeakMap<OnTransfer, OnTransfer>();
+
+function capturingOnTransfer(original: OnTransfer): OnTransfer {
+  let f = capturing.get(original);
+  if (f) return f;
+  f = function onTransferCapturingBytes(this: Connection, frame: TransferFrame) {
+    const state = (this as unknown as { [RAW]: CaptureState })[RAW];
     const payload = frame.payload ?? EMPTY;
     if (frame.performative.more) {
+      const key = `${frame.channel}/${frame.performative.handle}`;
+      state.partial ??= new Map();
       const chunks = state.partial.get(key);
       if (chunks) chunks.push(payload);
       else state.partial.set(key, [payload]);
       original.call(this, frame);
       return;
     }
-    const chunks = state.partial.get(key);
-    state.partial.delete(key);
+    // the last (or only) frame of a delivery: earlier chunks only if this connection ever saw a multi-frame one
+    const key = state.partial?.size ? `${frame.channel}/${frame.performative.handle}` : undefined;
+    const chunks = key === undefined ? undefined : state.partial!.get(key);
+    if (chunks) state.partial!.delete(key!);
     state.current = chunks ? Buffer.concat([...chunks, payload]) : payload;
     try {
       original.call(this, frame);
@@ -65,6 +68,20 @@ export function captureRawTransfers(conn: Connection): void {
       state.current = undefined;
     }
   };
+  capturing.set(original, f);
+  return f;
+}
+
+/**
+ * Makes `currentRaw(conn)` return the encoded message while rhea dispatches each 'message' event of this connection.
+ * Only this connection is affected; rhea's prototypes are left alone.
+ */
+export function captureRawTransfers(conn: Connection): void {
+  const holder = conn as unknown as { [RAW]?: CaptureState; on_transfer?: OnTransfer };
+  if (holder[RAW]) return;
+  holder[RAW] = { partial: undefined, current: undefined };
+  // the same function object for every connection: thousands of simulated routers hold thousands of connections
+  holder.on_transfer = capturingOnTransfer(Object.getPrototypeOf(conn).on_transfer as OnTransfer);
 }
 
 /** The encoded message being dispatched right now on this connection (inside a 'message' handler), if captured. */

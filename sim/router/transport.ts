@@ -65,10 +65,13 @@ export function rheaConnectOptions(transport: SimTransport, host: string, port: 
   port: number;
   connection_details: () => { host: string; port: number; connect: (...args: unknown[]) => SimSocket };
 } {
-  const connect = (_port: unknown, _host: unknown, _opts: unknown, onConnected: unknown): SimSocket => {
-    const socket = transport.connect(host, port);
-    if (typeof onConnected === 'function') socket.once('connect', onConnected as () => void);
-    return socket;
+  // methods, not arrow functions in named positions: no per-connection `name` property under tsx (router.ts)
+  const dialer = {
+    connect(_port: unknown, _host: unknown, _opts: unknown, onConnected: unknown): SimSocket {
+      const socket = transport.connect(host, port);
+      if (typeof onConnected === 'function') socket.once('connect', onConnected as () => void);
+      return socket;
+    },
   };
-  return { host, port, connection_details: () => ({ host, port, connect }) };
+  return { host, port, connection_details() { return { host, port, connect: dialer.connect }; } };
 }

@@ -11,7 +11,8 @@
  * 1 s after the last uplink attached (the last handshakes still have frames in flight before that), after two GCs.
  * Env: BENCH_ROUNDS (default 1) repeats the query pass, e.g. 10 for the manager's ~10 requests per edge;
  * BENCH_FLAVOR qdrouterd (default) or skupper; BENCH_NO_QUERY=1 start-up only (for --cpu-prof);
- * BENCH_HEAPSNAPSHOT=<file> writes a heap snapshot after the memory reading.
+ * BENCH_HEAPSNAPSHOT=<file> writes a heap snapshot after the memory reading; BENCH_RESTART=1 then restarts the
+ * interior under all N edges and times their return.
  */
 import rhea, { type EventContext, type Message } from 'rhea';
 import { performance } from 'node:perf_hooks';
@@ -89,7 +90,11 @@ async function queryAll(port: number, ids: string[]): Promise<{ ms: number; ok: 
   };
   await Promise.all(Array.from({ length: Math.min(WINDOW, work.length) }, worker));
   const ms = performance.now() - t0;
-  conn.close();
+  await new Promise<void>((resolve) => {
+    conn.once('connection_close', () => resolve());
+    conn.once('disconnected', () => resolve());
+    conn.close();
+  });
   return { ms, ok, failed };
 }
 
@@ -136,6 +141,21 @@ async function run(n: number): Promise<void> {
   if (process.env.BENCH_HEAPSNAPSHOT) (await import('node:v8')).writeHeapSnapshot(process.env.BENCH_HEAPSNAPSHOT);
   // BENCH_NO_QUERY=1: start-up only (for profiling it)
   const q = process.env.BENCH_NO_QUERY ? { ms: 1, ok: 0, failed: 0 } : await queryAll(interior.listenerPort('amqp')!, edges.map((e) => e.id));
+  // BENCH_RESTART=1: the interior restarts under all N edges; time until every uplink is attached again (the
+  // edges' connectors all fail at once and redial with the default, jittered backoff)
+  let restartMs: number | undefined;
+  let redials = 0;
+  if (process.env.BENCH_RESTART) {
+    for (const e of edges) e.on('connector-dial', () => { redials++; });
+    const tr = performance.now();
+    await interior.faults.restart();
+    await new Promise<void>((resolve) => {
+      const check = (): void => { if (interior.attachedEdges().length === n) { interior.off('edge-attached', check); resolve(); } };
+      interior.on('edge-attached', check);
+      check();
+    });
+    restartMs = performance.now() - tr;
+  }
   const t1 = performance.now();
   await Promise.all(edges.map((e) => e.stop()));
   await interior.stop();
@@ -146,6 +166,7 @@ async function run(n: number): Promise<void> {
     `start ${(started / 1000).toFixed(1)} s, all uplinks attached ${(up / 1000).toFixed(1)} s`,
     `rss ${mb(mem.rss)} MB (${per(mem.rss, before.rss)} KB/edge), heap ${mb(mem.heap)} MB (${per(mem.heap, before.heap)} KB/edge), external ${mb(mem.external)} MB (before ${mb(before.external)} MB), array buffers ${mb(mem.arrayBuffers)} MB`,
     `query ${q.ok}/${n * ROUNDS} ok (${q.failed} failed) in ${(q.ms / 1000).toFixed(2)} s = ${Math.round((n * ROUNDS) / (q.ms / 1000))} req/s (window ${WINDOW})`,
+    ...(restartMs === undefined ? [] : [`interior restart: all ${n} uplinks back in ${(restartMs / 1000).toFixed(1)} s, ${redials} dials`]),
     `stop ${(stopMs / 1000).toFixed(1)} s`,
   ].join('\n  '));
 }
