@@ -219,7 +219,12 @@ export class PythonAgent {
 
   handle(props: Props, body: unknown): AgentReply {
     try {
-      this.refreshFromC();
+      // The real agent refreshes every entity's C-backed attributes (counters, status) before each request. Only
+      // replies that show existing entities can reveal it, so CREATE and DELETE skip that walk over every entity:
+      // with thousands of tcp bridges on one interior it would make each write cost O(entities) for nothing.
+      const op = typeof props.operation === 'string' ? props.operation.toUpperCase() : '';
+      if (op === 'CREATE' || op === 'DELETE') this.syncRouterNodes();
+      else this.refreshFromC();
       const { status, body: out } = this.dispatch(props, body);
       return { status, description: STATUS_TEXT[status] ?? String(status), body: out ?? {} };
     } catch (err) {

@@ -47,7 +47,11 @@ export class EntityTable {
         throw new PyValidationError(`Adding ${String(e.attributes.type)} singleton ${entityStr(e)} when ${entityStr(other)} already exists`);
       }
       for (const a of unique) {
-        if (a.name in other.attributes && pyEquals(e.attributes[a.name], other.attributes[a.name])) {
+        const mine = e.attributes[a.name];
+        const theirs = other.attributes[a.name];
+        // names and identities are strings: compare them directly, Python's equality only for anything else
+        const equal = typeof mine === 'string' && typeof theirs === 'string' ? mine === theirs : a.name in other.attributes && pyEquals(mine, theirs);
+        if (equal) {
           throw new PyValidationError(`adding ${entityStr(e)} duplicates unique attribute '${a.name}' from existing ${entityStr(other)}`);
         }
       }
