@@ -23,8 +23,9 @@ export type ElementState = 'up' | 'down' | 'pending' | 'unexpected';
 export type Counters = Record<string, number>;
 export type Details = Record<string, string | number | boolean | null>;
 
-export interface NodeAttributes {
-  kind: NodeKind;
+/** What every node and edge carries; only the kind's vocabulary differs. */
+interface ElementAttributes<K extends string> {
+  kind: K;
   label: string;
   state: ElementState;
   desired: boolean;
@@ -33,15 +34,8 @@ export interface NodeAttributes {
   details: Details;
 }
 
-export interface EdgeAttributes {
-  kind: EdgeKind;
-  label: string;
-  state: ElementState;
-  desired: boolean;
-  observed: boolean;
-  counters: Counters;
-  details: Details;
-}
+export type NodeAttributes = ElementAttributes<NodeKind>;
+export type EdgeAttributes = ElementAttributes<EdgeKind>;
 
 /** The computed graph before it is applied: the full target state. */
 export interface GraphSpec {

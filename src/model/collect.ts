@@ -3,7 +3,7 @@
  * objects with defaults applied (inline microservices and routes split out of their Application). Duplicates are
  * dropped here (first in load order wins). Cross-object checks come later (src/model/build.ts).
  */
-import type { MicroservicePort, RouterMode, SourceRef } from './ecn.js';
+import type { Agent, ControlPlane, MicroservicePort, RouterMode, SourceRef } from './ecn.js';
 import { IssueSink, SkipLog, label, type Locate, type Origin } from './issues.js';
 import { MODEL_ISSUE_CODES as C } from './issue-codes.js';
 import { DEFAULT_ROUTER_ID } from './names.js';
@@ -24,26 +24,15 @@ export interface ManifestDocument {
 export const DEFAULT_PORTS = { message: 5672, interior: 55672, edge: 45672 } as const;
 export const DEFAULT_PUBLIC_RANGE = { start: 6000, end: 7000 } as const;
 
-export interface ControlPlaneCandidate {
-  name: string;
-  routerId: string;
-  router: { address: string; messagePort: number; interiorPort: number; edgePort: number };
-  tls?: { caCertFile: string; certFile: string; privateKeyFile: string };
-  publicPortRange: { start: number; end: number };
-  origin: Origin;
-}
+/** A ControlPlane before cross-object checks: the model's shape, with where it came from. */
+export type ControlPlaneCandidate = Omit<ControlPlane, 'ref'> & { origin: Origin };
 
-export interface AgentCandidate {
-  name: string;
-  host: string;
-  routerMode: RouterMode;
-  messagingPort: number;
-  edgeRouterPort?: number;
-  interRouterPort?: number;
+/** An Agent before its upstreams are resolved to router ids. */
+export type AgentCandidate = Omit<Agent, 'ref' | 'upstreamRouters'> & {
   /** as written; empty when not given */
   upstreamNames: string[];
   origin: Origin;
-}
+};
 
 export interface ApplicationCandidate {
   name: string;
