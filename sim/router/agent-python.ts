@@ -336,6 +336,7 @@ export class PythonAgent {
     const merged: Attributes = { ...e.attributes, ...body };
     validateEntityAttributes(this.schema, e.type, merged);
     e.attributes = merged;
+    this.table.reindex(e);
     this.ctx.hooks.updated(e.type.key, { ...merged });
     return { status: STATUS.OK, body: { ...merged } };
   }

@@ -7,11 +7,14 @@
 import type { Connection } from 'rhea';
 import { captureRawTransfers } from './raw-message.js';
 import { compactConnection, compactRhea } from './rhea-compact.js';
+import { useRheaPooledBuffers } from '../../src/router/rhea-fixes.js';
 import type { ConnRecord, ConnRole, RouterContext } from './state.js';
 import { rheaConnectOptions, type SimSocket } from './transport.js';
 
 // thousands of simulated routers share one process: links and connections without per-instance accessors
 compactRhea();
+// frames encoded into pooled buffers, not a fresh zeroed kilobyte each
+useRheaPooledBuffers();
 
 export function productName(flavor: 'qdrouterd' | 'skupper'): string {
   return flavor === 'qdrouterd' ? 'qpid-dispatch-router' : 'skupper-router';

@@ -1,5 +1,7 @@
 /**
- * A fix for a rhea 3.0.x decoding bug that breaks management replies.
+ * Two changes to rhea 3.0.x, applied once for the whole process.
+ *
+ * 1. A fix for a decoding bug that breaks management replies.
  *
  * rhea decodes the AMQP `list0` encoding (an empty list, typecode 0x45) to one shared array object. When the
  * decoded value is a composite (an attach frame's empty target, an `accepted` outcome, …) rhea fills in fields by
@@ -11,7 +13,14 @@
  * The fix makes list0 decode to a fresh array each time. It patches rhea's type table for the whole process
  * (every rhea user benefits, including simulated routers in the same process); it is idempotent and only changes
  * the decoding of typecode 0x45.
+ *
+ * 2. Frame buffers from Node's buffer pool. rhea encodes every frame into a fresh zero-filled 1 KiB `Buffer.alloc`
+ *    (util.allocate_buffer), which made buffer allocation and its garbage the largest single cost of a simulated
+ *    router forwarding management traffic. Every byte of such a buffer that leaves rhea is written first (the one
+ *    skipped span, a frame's size, is filled in before the frame is sent), so unzeroed memory is safe: the buffer
+ *    now comes from `Buffer.allocUnsafe`, which serves small sizes from the pool.
  */
+import { createRequire } from 'node:module';
 import rhea from 'rhea';
 
 const LIST0 = 0x45;
@@ -32,4 +41,14 @@ export function applyRheaFixes(): void {
   desc[PATCHED] = true;
 }
 
+const POOLED = Symbol.for('ecn.rhea.pooled-buffers');
+
+export function useRheaPooledBuffers(): void {
+  const util = createRequire(import.meta.url)('rhea/lib/util.js') as { allocate_buffer: (size: number) => Buffer; [POOLED]?: true };
+  if (util[POOLED]) return;
+  util.allocate_buffer = (size: number): Buffer => Buffer.allocUnsafe(size);
+  util[POOLED] = true;
+}
+
 applyRheaFixes();
+useRheaPooledBuffers();

@@ -30,6 +30,8 @@ const rss = (): number => process.memoryUsage().rss;
 process.stdout.write(`${JSON.stringify({ url: ecn.url, agents: n, startMs: Math.round(startMs), rss: rss() })}\n`);
 createInterface({ input: process.stdin }).on('line', (line) => {
   if (line.trim() === 'rss') process.stdout.write(`${JSON.stringify({ rss: rss() })}\n`);
+  // CPU time (user + system, µs) spent so far: per-operation cost that a loaded machine does not distort much
+  if (line.trim() === 'cpu') { const c = process.cpuUsage(); process.stdout.write(`${JSON.stringify({ cpuUs: c.user + c.system })}\n`); }
 });
 process.stdin.on('end', () => { void ecn.stop().then(() => process.exit(0)); });
 process.on('SIGTERM', () => { void ecn.stop().then(() => process.exit(0)); });

@@ -22,7 +22,7 @@ const CHILD = fileURLToPath(new URL('./converge-sim.ts', import.meta.url));
 interface SimChild { url: string; startMs: number; rss: number; child: ChildProcess; lines: Interface; ask(cmd: string): Promise<Record<string, number>> }
 
 async function startSim(n: number): Promise<SimChild> {
-  const child = spawn(process.execPath, ['--max-old-space-size=4096', '--import', 'tsx', CHILD, String(n)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--max-old-space-size=4096', ...(process.env.ECN_BENCH_SIM_NODE_ARGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', CHILD, String(n)], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout! });
   const queue: string[] = [];
   let wake: (() => void) | undefined;
@@ -89,12 +89,17 @@ export async function benchConverge(n: number): Promise<void> {
   try {
     manager.setModel(model);
     const minimal = minimalWrites(manager, model);
+    const simCpu0 = (await sim.ask('cpu')).cpuUs ?? 0;
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     await manager.start();
     await waitFor(manager, () => allInSync(manager), 900_000, 'cold convergence');
     const coldS = (performance.now() - t0) / 1000;
     const q0 = manager.scheduler.counters.snapshot().queries;
     const opsPerSec = (writes + q0) / coldS;
+    const simCpuMs = (((await sim.ask("cpu")).cpuUs ?? 0) - simCpu0) / 1000;
+    const cpu1 = process.cpuUsage(cpu0);
+    const mgrCpuMs = (cpu1.user + cpu1.system) / 1000;
     console.log(`cold convergence: ${coldS.toFixed(2)} s, ${writes} writes (minimal ${minimal}: ${writes === minimal ? 'equal' : 'DIFFERENT'}), ${q0} queries, ` +
       `${opsPerSec.toFixed(0)} management ops/s = ${(opsPerSec / ceiling.opsPerSec).toFixed(2)} × bare rhea echo (${ceiling.opsPerSec.toFixed(0)} ops/s)`);
 
@@ -108,6 +113,7 @@ export async function benchConverge(n: number): Promise<void> {
     const q1 = manager.scheduler.counters.snapshot().queries - q0;
     const ownedTypes = new Set<string>();
     for (const rp of manager.currentModel().plan.routers.values()) for (const e of rp.entities) ownedTypes.add(e.type);
+    console.log(`cold convergence CPU: simulator ${simCpuMs.toFixed(0)} ms (${(1000 * simCpuMs / (writes + q0)).toFixed(0)} µs per op), manager ${mgrCpuMs.toFixed(0)} ms (${(1000 * mgrCpuMs / (writes + q0)).toFixed(0)} µs per op)`);
     console.log(`no-op resync: ${((performance.now() - tNoop) / 1000).toFixed(2)} s, ${writes} writes, ${(q1 / routers.length).toFixed(2)} queries per router (owned types: ${ownedTypes.size})`);
 
     // one change at a time: a new route between two agents' microservices
