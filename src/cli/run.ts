@@ -4,7 +4,7 @@
  */
 import { watch, type FSWatcher } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { Manager } from '../manager/manager.js';
 import { errorMessage } from '../errors.js';
 import { parsePositiveInt, parseRouterUrl } from './args.js';
@@ -12,6 +12,8 @@ import { loadForCommand, formatIssue } from './manifests.js';
 import { loadManifests } from '../model/load.js';
 import { writeLine } from './io.js';
 import type { CommandContext } from './main.js';
+import { httpAddressArgument, type HttpAddress } from '../http/address.js';
+import { describeHttp, startManagerHttp } from '../http/server.js';
 
 export interface ManifestWatcher { close(): void }
 
@@ -40,13 +42,33 @@ export function registerRun(program: Command, ctx: CommandContext): void {
     .requiredOption('--manifests <path...>', 'ECN manifest files or directories')
     .option('--sync-interval <ms>', 'periodic resync of every router', parsePositiveInt, 30_000)
     .option('--observe-interval <ms>', 'how often the link graph is refreshed from the routers', parsePositiveInt, 2000)
-    .action(async (o: { router: string; manifests: string[]; syncInterval: number; observeInterval: number }) => {
+    .addOption(new Option('--http <host:port>', 'where to serve the viewer, /graph, /metrics, /healthz, /readyz and /api (port 0: a free port)').argParser(httpAddressArgument).default({ host: '127.0.0.1', port: 8080 } as HttpAddress, '127.0.0.1:8080'))
+    .option('--token <token>', 'token required by /graph and /api (default: $ECN_TOKEN; none: open)')
+    .action(async (o: { router: string; manifests: string[]; syncInterval: number; observeInterval: number; http: HttpAddress; token?: string }) => {
       const { model, issues } = await loadForCommand(o.manifests, ctx.io.stderr);
       const manager = new Manager({
         router: o.router, logger: ctx.io.logger, syncIntervalMs: o.syncInterval, observeIntervalMs: o.observeInterval,
       });
       manager.setModel(model, issues);
-      await manager.start();
+      // the port first: the probes answer (not ready) while the manager waits for the router
+      const http = await startManagerHttp({ manager, host: o.http.host, port: o.http.port, token: o.token ?? process.env.ECN_TOKEN, logger: ctx.io.logger });
+      for (const line of describeHttp(http)) writeLine(ctx.io.stdout, line);
+      // a stop while the router is still unreachable ends the command instead of waiting for it
+      const started = manager.start().then(() => true);
+      let go: boolean;
+      try {
+        go = await Promise.race([started, ctx.io.stopSignal.then(() => false)]);
+      } catch (err) {
+        await manager.stop();
+        await http.close();
+        throw err;
+      }
+      if (!go) {
+        started.catch(() => undefined);
+        await manager.stop();
+        await http.close();
+        return;
+      }
       writeLine(ctx.io.stdout, `manager running against ${o.router}: ${model.agents.size} agents, ${manager.currentModel().plan.routers.size} routers`);
       const watcher = await watchManifests(o.manifests, () => {
         // previous public ports keep their numbers: a new port never reshuffles the ones clients already use
@@ -58,6 +80,7 @@ export function registerRun(program: Command, ctx: CommandContext): void {
       });
       await ctx.io.stopSignal;
       watcher.close();
+      await http.close();
       await manager.stop();
     });
 }

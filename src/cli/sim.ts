@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { startSimEcn } from '../../sim/ecn.js';
 import { Manager } from '../manager/manager.js';
 import type { Flavor } from '../router/protocol.js';
@@ -20,6 +20,8 @@ import { loadForCommand } from './manifests.js';
 import { writeLine } from './io.js';
 import { attachFaultConsole } from './fault-console.js';
 import type { CommandContext } from './main.js';
+import { httpAddressArgument, type HttpAddress } from '../http/address.js';
+import { describeHttp, startManagerHttp } from '../http/server.js';
 
 /** deploy/examples/ecn, found from the sources (src/cli) or the build (dist/src/cli). */
 export function exampleManifests(): string {
@@ -48,7 +50,9 @@ export function registerSim(program: Command, ctx: CommandContext): void {
     .option('--agents <n>', 'instead of manifests: a generated ECN of N edge agents (two microservices, two routes and a public port each), all in this process', parsePositiveInt)
     // skupper-router 3.x by default: qdrouterd 1.19 has no tcp bridges, so public ports would not carry bytes
     .option('--flavor <flavor>', 'skupper (3.x) or qdrouterd (1.x)', parseFlavor, 'skupper' as Flavor)
-    .action(async (o: { manifests?: string[]; agents?: number; flavor: Flavor }) => {
+    .addOption(new Option('--http <host:port>', 'where to serve the viewer, /graph, /metrics, /healthz, /readyz and /api').argParser(httpAddressArgument).default({ host: '127.0.0.1', port: 0 } as HttpAddress, '127.0.0.1:0, a free port'))
+    .option('--token <token>', 'token required by /graph and /api (default: $ECN_TOKEN; none: open)')
+    .action(async (o: { manifests?: string[]; agents?: number; flavor: Flavor; http: HttpAddress; token?: string }) => {
       if (o.agents !== undefined && o.manifests) throw new EcnError('ECN_CLI_USAGE', '--agents and --manifests both given', { hint: 'choose one: a generated ECN or your manifests' });
       const paths = o.manifests ?? [exampleManifests()];
       const { model, issues } = o.agents !== undefined ? await syntheticForSim(o.agents) : await loadForCommand(paths, ctx.io.stderr, { freePorts: true });
@@ -59,18 +63,25 @@ export function registerSim(program: Command, ctx: CommandContext): void {
       const ecn = await startSimEcn(model, { flavor: o.flavor, logger: ctx.io.logger, readyTimeoutMs: 600_000, ...inProcess });
       const manager = new Manager({ router: ecn.url, flavor: o.flavor, logger: ctx.io.logger, syncIntervalMs: 30_000, observeIntervalMs: 1000 });
       manager.setModel(model, issues);
+      let http: Awaited<ReturnType<typeof startManagerHttp>> | undefined;
       try {
+        http = await startManagerHttp({ manager, host: o.http.host, port: o.http.port, token: o.token ?? process.env.ECN_TOKEN, logger: ctx.io.logger });
         await manager.start();
       } catch (err) {
+        await http?.close();
+        await manager.stop();
         await ecn.stop();
         throw err;
       }
+      const httpLines = describeHttp(http);
       const cp = model.controlPlane!;
       writeLine(out, `Simulated ECN running (${o.flavor}), from ${o.agents !== undefined ? `a generated ECN of ${o.agents} agents` : paths.join(', ')}:`);
       if (o.agents !== undefined && o.agents > 20) {
         writeLine(out, `  control plane interior router '${cp0(model)}' at ${ecn.url}; ${model.agents.size} edge agents, ${model.routes.size} routes, ${model.publicPorts.length} public ports (in process)`);
+        for (const line of httpLines) writeLine(out, line);
         writeLine(out, 'Press Ctrl-C to stop.');
         await ctx.io.stopSignal;
+        await http.close();
         await manager.stop();
         await ecn.stop();
         return;
@@ -87,6 +98,8 @@ export function registerSim(program: Command, ctx: CommandContext): void {
         writeLine(out, `  public port ${cp.router.address}:${p.publicPort} (${p.protocol}) → ${p.application}/${p.microservice} on '${p.agent}' port ${p.external}`);
       }
       writeLine(out, '');
+      for (const line of httpLines) writeLine(out, line);
+      writeLine(out, '');
       writeLine(out, 'The manager is configuring the routers. Look at them with, for example:');
       writeLine(out, `  npx ecn status --router ${ecn.url} --manifests ${paths.join(' ')}`);
       writeLine(out, `  npx ecn mgmt --router ${ecn.url} query --type connection --attributes container,role,dir`);
@@ -94,6 +107,7 @@ export function registerSim(program: Command, ctx: CommandContext): void {
       const faults = ctx.io.stdin ? attachFaultConsole(ctx.io.stdin, [ecn.interior, ...ecn.routers.values()], out) : undefined;
       await ctx.io.stopSignal;
       faults?.close();
+      await http.close();
       await manager.stop();
       await ecn.stop();
       writeLine(out, 'stopped.');

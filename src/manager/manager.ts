@@ -124,6 +124,9 @@ export class Manager extends EventEmitter<ManagerEvents> {
 
   lastObserved(): ObservedNetwork | undefined { return this.observed; }
 
+  /** stop() was called (the health endpoint reports it) */
+  get isStopped(): boolean { return this.stopped; }
+
   syncStatus(): RouterSyncStatus[] { return this.scheduler.status(); }
 
   /** Runs one observation pass now (also the periodic one) and updates the graph. */

@@ -83,7 +83,7 @@ test('ecn plan lists the operations without applying them', async () => {
 test('ecn run converges the routers, reloads on change, reports a bad manifest and applies the rest', async () => {
   let stop!: () => void;
   const stopped = new Promise<void>((resolve) => { stop = resolve; });
-  const running = ecnCli(['run', '--router', url, '--manifests', dir, '--observe-interval', '500'], stopped);
+  const running = ecnCli(['run', '--router', url, '--manifests', dir, '--observe-interval', '500', '--http', '127.0.0.1:0'], stopped);
   try {
     await untilNothingToDo('initial convergence');
     const status = await ecnCli(['status', '--router', url, '--manifests', dir]);
