@@ -15,6 +15,8 @@ interface Attached { conn: ConnRecord; hop: Hop }
 export class EdgeAttachments {
   private readonly downlinks = new Map<string, Attached>();
   private readonly reports = new Map<ConnRecord, Set<string>>();
+  /** address → the connections whose latest report holds it, in report order (routing looks up by address) */
+  private readonly reporters = new Map<string, Set<ConnRecord>>();
 
   /** called when the set of attached edges or their addresses changes (the interior re-announces itself) */
   onChange: () => void = () => undefined;
@@ -37,7 +39,7 @@ export class EdgeAttachments {
   /** the edge's connection or its downlink went away */
   detach(conn: ConnRecord): void {
     const edgeId = conn.container;
-    const hadReport = this.reports.delete(conn);
+    const hadReport = this.setReport(conn, undefined);
     if (edgeId && this.downlinks.get(edgeId)?.conn === conn) {
       this.downlinks.delete(edgeId);
       this.ctx.emit('edge-detached', edgeId);
@@ -48,8 +50,26 @@ export class EdgeAttachments {
   }
 
   report(conn: ConnRecord, addresses: string[]): void {
-    this.reports.set(conn, new Set(addresses));
+    this.setReport(conn, new Set(addresses));
     this.onChange();
+  }
+
+  /** Replaces (or, without addresses, removes) a connection's report; says whether it had one. */
+  private setReport(conn: ConnRecord, addresses: Set<string> | undefined): boolean {
+    const old = this.reports.get(conn);
+    for (const a of old ?? []) {
+      const set = this.reporters.get(a);
+      set?.delete(conn);
+      if (set?.size === 0) this.reporters.delete(a);
+    }
+    if (!addresses) return this.reports.delete(conn);
+    this.reports.set(conn, addresses);
+    for (const a of addresses) {
+      let set = this.reporters.get(a);
+      if (!set) { set = new Set(); this.reporters.set(a, set); }
+      set.add(conn);
+    }
+    return old !== undefined;
   }
 
   hop(edgeId: string): Hop | undefined {
@@ -58,8 +78,8 @@ export class EdgeAttachments {
   }
 
   withAddress(address: string, exclude: ConnRecord | undefined): Hop | undefined {
-    for (const [conn, addrs] of this.reports) {
-      if (conn === exclude || conn.closing || !addrs.has(address)) continue;
+    for (const conn of this.reporters.get(address) ?? []) {
+      if (conn === exclude || conn.closing) continue;
       const a = conn.container ? this.downlinks.get(conn.container) : undefined;
       if (a && a.conn === conn) return a.hop;
     }
@@ -89,5 +109,6 @@ export class EdgeAttachments {
   clear(): void {
     this.downlinks.clear();
     this.reports.clear();
+    this.reporters.clear();
   }
 }

@@ -94,7 +94,9 @@ export class InterRouter {
   /** A neighbour came or went, or changed() fired: re-announce ourselves now. */
   announce(): void {
     this.announceQueued = false;
-    const { edges, mobile } = this.local();
+    // only neighbours read our edges and mobile addresses (our own routing uses the live tables): alone, an interior
+    // skips collecting them, which at ten thousand attached edges would cost O(addresses) on every burst of reports
+    const { edges, mobile } = this.neighbours.size > 0 ? this.local() : { edges: [], mobile: [] };
     const neighbours: Record<string, number> = {};
     for (const [id, conns] of this.neighbours) {
       let cost = Infinity;
