@@ -15,9 +15,27 @@ import { Manager } from '../../src/manager/manager.js';
 import { syntheticEcn } from '../../sim/synthetic-ecn.js';
 import { bootstrapEntities } from '../../src/plan/bootstrap.js';
 import { microserviceKey, type EcnModel } from '../../src/model/ecn.js';
-import { benchEcho, startEchoServer } from './echo.js';
 
 const CHILD = fileURLToPath(new URL('./converge-sim.ts', import.meta.url));
+const ECHO_CHILD = fileURLToPath(new URL('./echo-child.ts', import.meta.url));
+
+/** The bare rhea echo ceiling, measured in another process so that this one's memory is the manager's alone. */
+async function echoCeiling(): Promise<{ opsPerSec: number }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ECHO_CHILD, '20000'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+  await new Promise<void>((resolve, reject) => { child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`echo benchmark exited with ${code}`)))); });
+  return JSON.parse(out.trim().split('\n').pop()!) as { opsPerSec: number };
+}
+
+/** Heap in use after a full collection (when node runs with --expose-gc), in MB. */
+function heapAfterGc(): number | undefined {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) return undefined;
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed / 2 ** 20;
+}
 
 interface SimChild { url: string; startMs: number; rss: number; child: ChildProcess; lines: Interface; ask(cmd: string): Promise<Record<string, number>> }
 
@@ -75,9 +93,7 @@ const pct = (xs: number[], q: number): number => {
 
 export async function benchConverge(n: number): Promise<void> {
   console.log(`\n## ${n} agents`);
-  const echo = await startEchoServer();
-  const ceiling = await benchEcho(echo.url, { window: 100, ops: 20000, kind: 'create-delete' });
-  await echo.stop();
+  const ceiling = await echoCeiling();
 
   const sim = await startSim(n);
   console.log(`simulator: ${n} agents up in ${(sim.startMs / 1000).toFixed(1)} s, RSS ${(sim.rss / 2 ** 20).toFixed(0)} MB`);
@@ -93,7 +109,14 @@ export async function benchConverge(n: number): Promise<void> {
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     await manager.start();
-    await waitFor(manager, () => allInSync(manager), 900_000, 'cold convergence');
+    // counted from the events: asking every router's status after each event would cost the bench O(routers²)
+    const synced = new Set<string>();
+    const onSynced = (st: { router: string }): void => { synced.add(st.router); };
+    manager.scheduler.on('synced', onSynced);
+    const planned = manager.currentModel().plan.routers.size;
+    await waitFor(manager, () => synced.size >= planned, 900_000, 'cold convergence');
+    manager.scheduler.off('synced', onSynced);
+    if (!allInSync(manager)) throw new Error('cold convergence: every router synced once, but not all are in sync now');
     const coldS = (performance.now() - t0) / 1000;
     const q0 = manager.scheduler.counters.snapshot().queries;
     const opsPerSec = (writes + q0) / coldS;
@@ -140,7 +163,8 @@ export async function benchConverge(n: number): Promise<void> {
     }
     console.log(`one change (a new route, 2 routers): p50 ${pct(latencies, 0.5).toFixed(1)} ms, p99 ${pct(latencies, 0.99).toFixed(1)} ms over ${latencies.length}`);
     const simRss = (await sim.ask('rss')).rss ?? 0;
-    console.log(`RSS: manager ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB, simulator ${(simRss / 2 ** 20).toFixed(0)} MB`);
+    const heap = heapAfterGc();
+    console.log(`RSS: manager ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB${heap === undefined ? '' : ` (live heap ${heap.toFixed(0)} MB)`}, simulator ${(simRss / 2 ** 20).toFixed(0)} MB`);
   } finally {
     await manager.stop();
     sim.child.stdin!.end();
