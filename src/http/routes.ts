@@ -60,7 +60,21 @@ export interface StatusBody {
   interior: { router: string; state: string; flavor: string | null };
   readiness: Readiness;
   routers: RouterStatusView[];
+  /** every uplink of the link graph (desired or observed), by agent */
+  uplinks: UplinkView[];
   issues: ModelIssue[];
+}
+
+export interface UplinkView { agent: string; upstream: string; state: string }
+
+/** The uplinks of the manager's link graph, sorted by agent then upstream. */
+export function uplinkViews(manager: Manager): UplinkView[] {
+  const out: UplinkView[] = [];
+  manager.graph.graph.forEachEdge((_key, attrs, source, target) => {
+    if (attrs.kind !== 'uplink') return;
+    out.push({ agent: source.replace(/^router:/, ''), upstream: target.replace(/^router:/, ''), state: attrs.state });
+  });
+  return out.sort((a, b) => (a.agent !== b.agent ? (a.agent < b.agent ? -1 : 1) : a.upstream < b.upstream ? -1 : a.upstream > b.upstream ? 1 : 0));
 }
 
 export function apiStatus(manager: Manager): JsonAnswer {
@@ -69,6 +83,7 @@ export function apiStatus(manager: Manager): JsonAnswer {
     interior: { router: stats.router, state: stats.state, flavor: stats.flavor ?? null },
     readiness: readiness(manager, READY_LIST_LIMIT),
     routers: manager.syncStatus().map(statusView),
+    uplinks: uplinkViews(manager),
     issues: manager.currentModel().issues,
   };
   return { status: 200, body };

@@ -106,10 +106,37 @@ test('ecn sim prints the viewer, graph stream and metrics URLs (a free port by d
     let status = 0;
     while (Date.now() < end && (status = (await fetch(`${base}/readyz`)).status) !== 200) await new Promise((r) => setTimeout(r, 100));
     assert.equal(status, 200);
+
+    // ecn status asks the running manager: every router in sync, every agent's uplink listed
+    const st = await runEcn(['status', '--manager', base, '--json']);
+    assert.equal(st.code, 0, st.err);
+    const body = JSON.parse(st.out) as { routers: Array<{ router: string; state: string }>; uplinks: Array<{ agent: string; upstream: string }> };
+    assert.equal(body.routers.length, 4, 'the interior and three agents');
+    assert.ok(body.routers.every((r) => r.state === 'in-sync'), st.out);
+    assert.deepEqual(body.uplinks.map((u) => u.agent).sort(), ['agent-0', 'agent-1', 'agent-2']);
+    const table = await runEcn(['status', '--manager', `${base}/`]);
+    assert.equal(table.code, 0, table.err);
+    assert.match(table.out, /^agent-1\s+in-sync/m);
+    assert.match(table.out, /^AGENT\s+UPLINK TO\s+STATE$/m);
   } finally {
     if (saved !== undefined) process.env.ECN_TOKEN = saved;
     const r = await ecn.stop();
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /stopped\./);
   }
+});
+
+test('ecn status: --manager is exclusive with --router/--manifests, one of the two forms is required, an unreachable manager is exit 3', async () => {
+  const both = await runEcn(['status', '--manager', 'http://127.0.0.1:1', '--router', 'amqp://127.0.0.1:1']);
+  assert.equal(both.code, 2);
+  assert.match(both.err, /--manager cannot be combined/);
+  const none = await runEcn(['status']);
+  assert.equal(none.code, 2);
+  assert.match(none.err, /needs --router and --manifests, or --manager/);
+  const bad = await runEcn(['status', '--manager', 'amqp://127.0.0.1:1']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /http\(s\) URL/);
+  const gone = await runEcn(['status', '--manager', 'http://127.0.0.1:1']);
+  assert.equal(gone.code, 3, gone.err);
+  assert.match(gone.err, /cannot reach the manager/);
 });
