@@ -12,6 +12,7 @@ function same(a: unknown, b: unknown): boolean {
 
 /** Keys present in either map whose values differ. */
 function changedKeys<V>(a: ReadonlyMap<string, V>, b: ReadonlyMap<string, V>): string[] {
+  if (a === b) return []; // an edit that kept this collection: O(1), not O(collection)
   const out: string[] = [];
   for (const [k, v] of a) if (!same(v, b.get(k))) out.push(k);
   for (const k of b.keys()) if (!a.has(k)) out.push(k);
@@ -58,6 +59,7 @@ export function affectedRouters(prev: EcnModel, next: EcnModel): Set<string> | '
   }
 
   // public ports: the interior's tcpListener and the agent's tcpConnector
+  if (prev.publicPorts === next.publicPorts) return affected;
   const before = new Map(prev.publicPorts.map((p) => [portKey(p), p]));
   const after = new Map(next.publicPorts.map((p) => [portKey(p), p]));
   for (const k of changedKeys(before, after)) {

@@ -113,6 +113,8 @@ export function planNetwork(model: EcnModel, opts: PlanOptions, only?: ReadonlyS
     const from = model.microservices.get(microserviceKey(route.application, route.from));
     const to = model.microservices.get(microserviceKey(route.application, route.to));
     if (from === undefined || to === undefined) continue; // the model loader reports dangling routes
+    // re-planning a few routers: a route of neither of them costs a lookup, not its names
+    if (!routers.has(from.agent) && !routers.has(to.agent)) continue;
     const entity: DesiredEntity = {
       type: 'router.config.address',
       name: routeConfigName(route.application, route.name),
@@ -127,7 +129,9 @@ export function planNetwork(model: EcnModel, opts: PlanOptions, only?: ReadonlyS
   }
 
   // Public ports: tcpListener on the interior, tcpConnector on the microservice's agent router.
+  const interiorPlanned = cp !== undefined && routers.has(cp.routerId);
   for (const pp of model.publicPorts) {
+    if (!interiorPlanned && !routers.has(pp.agent)) continue; // (as above)
     const address = publicPortAddress(pp.application, pp.microservice, pp.external);
     const owner = ownerOf.publicPort(pp.application, pp.microservice, pp.external);
     const noBridge = (plan: RouterPlan, what: string): void => {
