@@ -18,9 +18,12 @@ import type { SerializedLinkGraph } from '../graph/link-graph.js';
 
 export const GRAPH_PROTOCOL_VERSION = 1;
 
+/** The WebSocket subprotocol a client may offer (browsers that send `bearer.TOKEN` should offer this one too). */
+export const GRAPH_SUBPROTOCOL = 'ecn.graph.v1';
+
 /** Which part of the graph a client wants; all given conditions must hold (empty: everything). */
 export interface GraphFilter {
-  /** one application: its microservices, routes, public ports, the agents that host them and their routers */
+  /** one application: its microservices, routes, public ports, the agents that host them, their routers and uplinks */
   application?: string;
   /** one agent: the agent, its router and uplinks, its microservices and their routes and ports */
   agent?: string;
