@@ -4,6 +4,10 @@
  *
  *   converge  the manager at 1,000 and 10,000 agents (ECN_BENCH_AGENTS=…): cold convergence, no-op resync, one
  *             change, RSS
+ *   stream the link graph over WebSocket: 100 subscribers of a 10,000-agent graph, time to all snapshots and the
+ *          fan-out latency of single changes (test/bench/stream.ts)
+ *   viewer the browser viewer in headless chromium at 1,000 and 10,000 agents (ECN_BENCH_VIEWER_AGENTS=…): load,
+ *          change → page latency, frame intervals while changes stream in (test/bench/viewer.ts)
  *   mgmt   management client ops/s and p50/p99 against a simulated router (in its own process, as a real router
  *          would be), next to a bare rhea client against the same router and a bare rhea echo: the ceilings.
  */
@@ -14,6 +18,8 @@ import { fileURLToPath } from 'node:url';
 import { startEchoServer } from './echo.js';
 import { formatTable, runMgmtBench } from './mgmt.js';
 import { benchConverge } from './converge.js';
+import { benchStream } from './stream.js';
+import { benchViewer } from './viewer.js';
 
 const BIN = fileURLToPath(new URL('../../src/cli/bin.ts', import.meta.url));
 
@@ -69,7 +75,17 @@ async function benchConvergeAll(): Promise<void> {
   for (const n of sizes) await benchConverge(n);
 }
 
-const BENCHES: Record<string, () => Promise<void>> = { mgmt: benchMgmt, converge: benchConvergeAll };
+async function benchStreamAll(): Promise<void> {
+  console.log(`# stream benchmark\nmachine: ${machine()}\n`);
+  await benchStream();
+}
+
+async function benchViewerAll(): Promise<void> {
+  console.log(`# viewer benchmark\nmachine: ${machine()}\n`);
+  await benchViewer((process.env.ECN_BENCH_VIEWER_AGENTS ?? '1000,10000').split(',').map(Number).filter((x) => x > 0));
+}
+
+const BENCHES: Record<string, () => Promise<void>> = { mgmt: benchMgmt, converge: benchConvergeAll, stream: benchStreamAll, viewer: benchViewerAll };
 
 const names = process.argv.slice(2);
 for (const n of names) {
