@@ -52,7 +52,8 @@ export function registerSim(program: Command, ctx: CommandContext): void {
     .option('--flavor <flavor>', 'skupper (3.x) or qdrouterd (1.x)', parseFlavor, 'skupper' as Flavor)
     .addOption(new Option('--http <host:port>', 'where to serve the viewer, /graph, /metrics, /healthz, /readyz and /api').argParser(httpAddressArgument).default({ host: '127.0.0.1', port: 0 } as HttpAddress, '127.0.0.1:0, a free port'))
     .option('--token <token>', 'token required by /graph and /api (default: $ECN_TOKEN; none: open)')
-    .action(async (o: { manifests?: string[]; agents?: number; flavor: Flavor; http: HttpAddress; token?: string }) => {
+    .option('--observe-interval <ms>', 'how often the manager observes the routers for the link graph', parsePositiveInt, 1000)
+    .action(async (o: { manifests?: string[]; agents?: number; flavor: Flavor; http: HttpAddress; token?: string; observeInterval: number }) => {
       if (o.agents !== undefined && o.manifests) throw new EcnError('ECN_CLI_USAGE', '--agents and --manifests both given', { hint: 'choose one: a generated ECN or your manifests' });
       const paths = o.manifests ?? [exampleManifests()];
       const { model, issues } = o.agents !== undefined ? await syntheticForSim(o.agents) : await loadForCommand(paths, ctx.io.stderr, { freePorts: true });
@@ -61,7 +62,7 @@ export function registerSim(program: Command, ctx: CommandContext): void {
       // only the interior's normal listener is on TCP, for the manager and for you
       const inProcess = o.agents !== undefined ? { transport: new InProcessTransport(), managementTransport: tcpTransport, microservices: o.agents <= 500 } : {};
       const ecn = await startSimEcn(model, { flavor: o.flavor, logger: ctx.io.logger, readyTimeoutMs: 600_000, ...inProcess });
-      const manager = new Manager({ router: ecn.url, flavor: o.flavor, logger: ctx.io.logger, syncIntervalMs: 30_000, observeIntervalMs: 1000 });
+      const manager = new Manager({ router: ecn.url, flavor: o.flavor, logger: ctx.io.logger, syncIntervalMs: 30_000, observeIntervalMs: o.observeInterval });
       manager.setModel(model, issues);
       let http: Awaited<ReturnType<typeof startManagerHttp>> | undefined;
       try {
@@ -101,7 +102,9 @@ export function registerSim(program: Command, ctx: CommandContext): void {
       for (const line of httpLines) writeLine(out, line);
       writeLine(out, '');
       writeLine(out, 'The manager is configuring the routers. Look at them with, for example:');
-      writeLine(out, `  npx ecn status --router ${ecn.url} --manifests ${paths.join(' ')}`);
+      writeLine(out, `  npx ecn graph --url ${http.graphUrl}${o.token ?? process.env.ECN_TOKEN ? ' --token …' : ''}`);
+      writeLine(out, `  npx ecn status --manager ${http.url}${o.token ?? process.env.ECN_TOKEN ? ' --token …' : ''}`);
+      writeLine(out, `  npx ecn plan --router ${ecn.url} --manifests ${paths.join(' ')}`);
       writeLine(out, `  npx ecn mgmt --router ${ecn.url} query --type connection --attributes container,role,dir`);
       writeLine(out, 'Type a fault command to break something on purpose (help lists them). Press Ctrl-C to stop.');
       const faults = ctx.io.stdin ? attachFaultConsole(ctx.io.stdin, [ecn.interior, ...ecn.routers.values()], out) : undefined;
