@@ -13,6 +13,8 @@ import { registerBootstrap } from './bootstrap.js';
 import { registerPlan } from './plan.js';
 import { registerRun } from './run.js';
 import { registerStatus } from './status.js';
+import { registerGraph } from './graph.js';
+import { registerSimKube } from './sim-kube.js';
 
 export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
   const program = new Command('ecn')
@@ -31,6 +33,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   registerPlan(program, ctx);
   registerStatus(program, ctx);
   registerBootstrap(program, ctx);
+  registerGraph(program, ctx);
+  registerSimKube(program, ctx);
   return program;
 }
 
