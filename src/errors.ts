@@ -18,7 +18,9 @@ export type EcnErrorCode =
   | 'ECN_CLI_USAGE'
   // configuration / simulator
   | 'ECN_CONFIG'
-  | 'ECN_SIM';
+  | 'ECN_SIM'
+  // Kubernetes
+  | 'ECN_KUBE'; // the Kubernetes API refused or failed a request (the message names the object and the status)
 
 export class EcnError extends Error {
   readonly code: EcnErrorCode;

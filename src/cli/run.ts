@@ -6,7 +6,10 @@ import { watch, type FSWatcher } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { Manager } from '../manager/manager.js';
-import { errorMessage } from '../errors.js';
+import { EcnError, errorMessage } from '../errors.js';
+import { emptyModel } from '../model/ecn.js';
+import { connectKube } from '../kube/source.js';
+import type { ServiceType } from '../kube/controlplane.js';
 import { parsePositiveInt, parseRouterUrl } from './args.js';
 import { loadForCommand, formatIssue } from './manifests.js';
 import { loadManifests } from '../model/load.js';
@@ -16,6 +19,12 @@ import { httpAddressArgument, type HttpAddress } from '../http/address.js';
 import { describeHttp, startManagerHttp } from '../http/server.js';
 
 export interface ManifestWatcher { close(): void }
+
+interface RunOptions {
+  router?: string; manifests?: string[]; syncInterval: number; observeInterval: number; http: HttpAddress; token?: string;
+  kube?: boolean; namespace?: string; kubeconfig?: string; kubeServer?: string;
+  routerServiceType?: ServiceType; routerImage?: string; routerResources: boolean;
+}
 
 /** Calls `onChange` (debounced) when a file in one of the paths (or a watched file itself) changes. */
 export async function watchManifests(paths: string[], onChange: () => void, debounceMs = 200): Promise<ManifestWatcher> {
@@ -38,41 +47,66 @@ export function registerRun(program: Command, ctx: CommandContext): void {
   program
     .command('run')
     .description('run the manager: keep every router converged to the manifests (reloads when they change)')
-    .requiredOption('--router <url>', "amqp://HOST:PORT of the control plane's interior router", parseRouterUrl)
-    .requiredOption('--manifests <path...>', 'ECN manifest files or directories')
+    .option('--router <url>', "amqp://HOST:PORT of the control plane's interior router (with --kube, default: the ControlPlane's)", parseRouterUrl)
+    .option('--manifests <path...>', 'ECN manifest files or directories')
+    .option('--kube', 'take the ECN from the iofog.org/v3 custom resources of a namespace instead of --manifests, and write their status')
+    .option('--namespace <ns>', 'with --kube: the namespace (default: $POD_NAMESPACE, the kubeconfig context, else default)')
+    .option('--kubeconfig <path>', 'with --kube: a kubeconfig file (default: $KUBECONFIG, ~/.kube/config, else the in-cluster service account)')
+    .addOption(new Option('--kube-server <url>', 'with --kube: an API server URL that needs no credentials (tests, fake servers)').hideHelp())
+    .addOption(new Option('--router-service-type <type>', 'with --kube: the interior router Service type when the ControlPlane names none').choices(['LoadBalancer', 'ClusterIP', 'NodePort']))
+    .option('--router-image <image>', 'with --kube: the interior router image when the ControlPlane names none')
+    .option('--no-router-resources', 'with --kube: do not deploy the interior router (it runs elsewhere)')
     .option('--sync-interval <ms>', 'periodic resync of every router', parsePositiveInt, 30_000)
     .option('--observe-interval <ms>', 'how often the link graph is refreshed from the routers', parsePositiveInt, 2000)
     .addOption(new Option('--http <host:port>', 'where to serve the viewer, /graph, /metrics, /healthz, /readyz and /api (port 0: a free port)').argParser(httpAddressArgument).default({ host: '127.0.0.1', port: 8080 } as HttpAddress, '127.0.0.1:8080'))
     .option('--token <token>', 'token required by /graph and /api (default: $ECN_TOKEN; none: open)')
-    .action(async (o: { router: string; manifests: string[]; syncInterval: number; observeInterval: number; http: HttpAddress; token?: string }) => {
-      const { model, issues } = await loadForCommand(o.manifests, ctx.io.stderr);
+    .action(async (o: RunOptions) => {
+      if (Boolean(o.kube) === (o.manifests !== undefined)) {
+        throw new EcnError('ECN_CLI_USAGE', o.kube ? '--kube and --manifests both given' : 'no model source: give --manifests DIR… or --kube', { hint: 'choose one: manifest files, or the custom resources of a Kubernetes namespace' });
+      }
+      if (!o.kube && o.router === undefined) throw new EcnError('ECN_CLI_USAGE', '--router is required with --manifests', { hint: "give the control plane's interior router: --router amqp://HOST:PORT" });
+      const { model, issues } = o.kube ? { model: emptyModel(), issues: [] } : await loadForCommand(o.manifests!, ctx.io.stderr);
+      const kube = o.kube
+        ? await connectKube({
+            ...(o.namespace ? { namespace: o.namespace } : {}), ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}), ...(o.kubeServer ? { server: o.kubeServer } : {}),
+            logger: ctx.io.logger, routerResources: o.routerResources,
+            ...(o.routerImage ? { routerImage: o.routerImage } : {}), ...(o.routerServiceType ? { routerServiceType: o.routerServiceType } : {}),
+          })
+        : undefined;
+      const router = o.router ?? (await kube!.routerUrl(ctx.io.stopSignal));
+      if (router === undefined) return; // stopped while waiting for a ControlPlane
       const manager = new Manager({
-        router: o.router, logger: ctx.io.logger, syncIntervalMs: o.syncInterval, observeIntervalMs: o.observeInterval,
+        router, logger: ctx.io.logger, syncIntervalMs: o.syncInterval, observeIntervalMs: o.observeInterval,
       });
       manager.setModel(model, issues);
       // the port first: the probes answer (not ready) while the manager waits for the router
       const http = await startManagerHttp({ manager, host: o.http.host, port: o.http.port, token: o.token ?? process.env.ECN_TOKEN, logger: ctx.io.logger });
       for (const line of describeHttp(http)) writeLine(ctx.io.stdout, line);
+      // the custom resources build the first model before the first sync
+      const reconciler = kube ? await kube.start(manager) : undefined;
+      if (kube) writeLine(ctx.io.stdout, `watching iofog.org/v3 resources in namespace ${kube.namespace}`);
       // a stop while the router is still unreachable ends the command instead of waiting for it
       const started = manager.start().then(() => true);
       let go: boolean;
       try {
         go = await Promise.race([started, ctx.io.stopSignal.then(() => false)]);
       } catch (err) {
+        await reconciler?.stop();
         await manager.stop();
         await http.close();
         throw err;
       }
       if (!go) {
         started.catch(() => undefined);
+        await reconciler?.stop();
         await manager.stop();
         await http.close();
         return;
       }
-      writeLine(ctx.io.stdout, `manager running against ${o.router}: ${model.agents.size} agents, ${manager.currentModel().plan.routers.size} routers`);
-      const watcher = await watchManifests(o.manifests, () => {
+      writeLine(ctx.io.stdout, `manager running against ${router}: ${manager.currentModel().model.agents.size} agents, ${manager.currentModel().plan.routers.size} routers`);
+      const watcher = o.kube ? { close: () => undefined } : await watchManifests(o.manifests!, () => {
         // previous public ports keep their numbers: a new port never reshuffles the ones clients already use
-        void loadManifests(o.manifests, { previous: manager.currentModel().model.publicPorts }).then(({ model: next, issues: nextIssues }) => {
+        void loadManifests(o.manifests!, { previous: manager.currentModel().model.publicPorts }).then(({ model: next, issues: nextIssues }) => {
           for (const i of nextIssues) writeLine(ctx.io.stderr, formatIssue(i));
           manager.setModel(next, nextIssues);
           writeLine(ctx.io.stdout, `manifests reloaded: ${next.agents.size} agents, ${nextIssues.filter((i) => i.severity === 'error').length} error(s)`);
@@ -80,6 +114,7 @@ export function registerRun(program: Command, ctx: CommandContext): void {
       });
       await ctx.io.stopSignal;
       watcher.close();
+      await reconciler?.stop();
       await http.close();
       await manager.stop();
     });

@@ -56,6 +56,7 @@ export const PERMISSIONS: readonly Permission[] = [
   { apiGroup: 'rbac.authorization.k8s.io', resource: 'roles', verbs: MANAGE, reason: "the interior router's Role (it may grant only what this list grants)" },
   { apiGroup: 'rbac.authorization.k8s.io', resource: 'rolebindings', verbs: MANAGE, reason: "the interior router's RoleBinding" },
   { apiGroup: 'networking.k8s.io', resource: 'ingresses', verbs: MANAGE, reason: 'the Ingress in front of ClusterIP router/public-port Services' },
+  { apiGroup: '', resource: 'pods', verbs: READ, reason: "granted on to the interior router's Role when it runs more than one replica (skupper-router auto-mesh lists pods); RBAC lets the manager grant only what it holds" },
   // One active manager per namespace.
   { apiGroup: 'coordination.k8s.io', resource: 'leases', verbs: ['get', 'create', 'update'], reason: 'leader election' },
 ];

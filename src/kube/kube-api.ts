@@ -1,0 +1,86 @@
+/**
+ * The narrow Kubernetes API the reconciler uses (list, watch, patch, events, server-side apply), and its client-node
+ * implementation. Every call stays within src/kube/permissions.ts. Failures become EcnError ECN_KUBE naming the object
+ * and the HTTP status (src/kube/kube-errors.ts). client-node is a large module (seconds to load): only `ecn run --kube`
+ * loads this file (src/kube/source.ts imports it on demand).
+ */
+import {
+  AppsV1Api, CoreV1Api, CustomObjectsApi, NetworkingV1Api, PatchStrategy, RbacAuthorizationV1Api, Watch, setHeaderOptions,
+  type KubeConfig,
+} from '@kubernetes/client-node';
+import { EcnError } from '../errors.js';
+import { kubeError } from './kube-errors.js';
+import type { Kind } from '../model/schemas.js';
+import { FIELD_MANAGER, GROUP, PLURALS, VERSION } from './kinds.js';
+import type { KubeObject, ObjectList, WatchFn } from './supervised-informer.js';
+
+export interface KubeEvent {
+  metadata: { name: string; namespace: string };
+  involvedObject: { apiVersion: string; kind: string; name: string; namespace: string; uid?: string; resourceVersion?: string };
+  reason: string;
+  message: string;
+  type: 'Normal' | 'Warning';
+  count: number;
+  firstTimestamp: string;
+  lastTimestamp: string;
+  source: { component: string };
+  reportingComponent: string;
+  reportingInstance?: string;
+}
+
+export interface KubeApi {
+  listCustom(kind: Kind, namespace: string): Promise<ObjectList<KubeObject>>;
+  watch: WatchFn;
+  /** merge-patch of the /status subresource */
+  patchStatus(kind: Kind, namespace: string, name: string, status: unknown): Promise<KubeObject>;
+  /** merge-patch of the object (metadata only here: finalizers, with resourceVersion for optimistic concurrency) */
+  patchObject(kind: Kind, namespace: string, name: string, patch: unknown): Promise<KubeObject>;
+  createEvent(namespace: string, event: KubeEvent): Promise<void>;
+  patchEvent(namespace: string, name: string, patch: unknown): Promise<void>;
+  /** server-side apply (fieldManager ecn-router-manager, force) of a built-in object */
+  apply(obj: KubeObject): Promise<KubeObject>;
+}
+
+const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+const applyPatch = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
+
+/** The client-node implementation. */
+export function clientNodeApi(kc: KubeConfig): KubeApi {
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const core = kc.makeApiClient(CoreV1Api);
+  const apps = kc.makeApiClient(AppsV1Api);
+  const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
+  const net = kc.makeApiClient(NetworkingV1Api);
+  const watcher = new Watch(kc);
+  const cr = (kind: Kind, namespace: string) => ({ group: GROUP, version: VERSION, namespace, plural: PLURALS[kind] });
+  const wrap = async <T>(what: string, p: () => Promise<T>): Promise<T> => {
+    try { return await p(); } catch (err) { throw kubeError(what, err); }
+  };
+  return {
+    listCustom: (kind, namespace) => wrap(`list ${PLURALS[kind]} in ${namespace}`, async () => (await custom.listNamespacedCustomObject(cr(kind, namespace))) as ObjectList<KubeObject>),
+    watch: (path, params, onEvent, onDone) => watcher.watch(path, params as Record<string, string | number | boolean | undefined>, onEvent, onDone),
+    patchStatus: (kind, namespace, name, status) => wrap(`patch the status of ${kind} ${namespace}/${name}`,
+      async () => (await custom.patchNamespacedCustomObjectStatus({ ...cr(kind, namespace), name, body: { status }, fieldManager: FIELD_MANAGER }, mergePatch)) as KubeObject),
+    patchObject: (kind, namespace, name, patch) => wrap(`patch ${kind} ${namespace}/${name}`,
+      async () => (await custom.patchNamespacedCustomObject({ ...cr(kind, namespace), name, body: patch, fieldManager: FIELD_MANAGER }, mergePatch)) as KubeObject),
+    createEvent: (namespace, event) => wrap(`create event ${event.metadata.name}`, async () => { await core.createNamespacedEvent({ namespace, body: event as never }); }),
+    patchEvent: (namespace, name, patch) => wrap(`patch event ${name}`, async () => { await core.patchNamespacedEvent({ namespace, name, body: patch }, mergePatch); }),
+    apply: (obj) => {
+      const name = obj.metadata.name;
+      const namespace = obj.metadata.namespace ?? 'default';
+      const args = { name, namespace, body: obj as never, fieldManager: FIELD_MANAGER, force: true };
+      return wrap(`apply ${obj.kind} ${namespace}/${name}`, async () => {
+        switch (obj.kind) {
+          case 'Deployment': return (await apps.patchNamespacedDeployment(args, applyPatch)) as KubeObject;
+          case 'ConfigMap': return (await core.patchNamespacedConfigMap(args, applyPatch)) as KubeObject;
+          case 'Service': return (await core.patchNamespacedService(args, applyPatch)) as KubeObject;
+          case 'ServiceAccount': return (await core.patchNamespacedServiceAccount(args, applyPatch)) as KubeObject;
+          case 'Role': return (await rbac.patchNamespacedRole(args, applyPatch)) as KubeObject;
+          case 'RoleBinding': return (await rbac.patchNamespacedRoleBinding(args, applyPatch)) as KubeObject;
+          case 'Ingress': return (await net.patchNamespacedIngress(args, applyPatch)) as KubeObject;
+          default: throw new EcnError('ECN_KUBE', `apply: kind ${String(obj.kind)} is not one the manager manages`, { hint: 'a bug: src/kube/controlplane.ts builds only Deployment, ConfigMap, Service, ServiceAccount, Role, RoleBinding, Ingress' });
+        }
+      });
+    },
+  };
+}
