@@ -9,6 +9,7 @@ import { Manager } from '../manager/manager.js';
 import { EcnError, errorMessage } from '../errors.js';
 import { emptyModel } from '../model/ecn.js';
 import { connectKube } from '../kube/source.js';
+import { LEASE_NAME, LeaderElector, whenLeading } from '../kube/leader-election.js';
 import type { ServiceType } from '../kube/controlplane.js';
 import { parsePositiveInt, parseRouterUrl } from './args.js';
 import { loadForCommand, formatIssue } from './manifests.js';
@@ -23,7 +24,7 @@ export interface ManifestWatcher { close(): void }
 interface RunOptions {
   router?: string; manifests?: string[]; syncInterval: number; observeInterval: number; http: HttpAddress; token?: string;
   kube?: boolean; namespace?: string; kubeconfig?: string; kubeServer?: string;
-  routerServiceType?: ServiceType; routerImage?: string; routerResources: boolean;
+  routerServiceType?: ServiceType; routerImage?: string; routerResources: boolean; leaderElect: boolean;
 }
 
 /** Calls `onChange` (debounced) when a file in one of the paths (or a watched file itself) changes. */
@@ -56,6 +57,7 @@ export function registerRun(program: Command, ctx: CommandContext): void {
     .addOption(new Option('--router-service-type <type>', 'with --kube: the interior router Service type when the ControlPlane names none').choices(['LoadBalancer', 'ClusterIP', 'NodePort']))
     .option('--router-image <image>', 'with --kube: the interior router image when the ControlPlane names none')
     .option('--no-router-resources', 'with --kube: do not deploy the interior router (it runs elsewhere)')
+    .option('--no-leader-elect', `with --kube: reconcile without holding the Lease ${LEASE_NAME} (then run one manager per namespace only)`)
     .option('--sync-interval <ms>', 'periodic resync of every router', parsePositiveInt, 30_000)
     .option('--observe-interval <ms>', 'how often the link graph is refreshed from the routers', parsePositiveInt, 2000)
     .addOption(new Option('--http <host:port>', 'where to serve the viewer, /graph, /metrics, /healthz, /readyz and /api (port 0: a free port)').argParser(httpAddressArgument).default({ host: '127.0.0.1', port: 8080 } as HttpAddress, '127.0.0.1:8080'))
@@ -79,21 +81,51 @@ export function registerRun(program: Command, ctx: CommandContext): void {
         router, logger: ctx.io.logger, syncIntervalMs: o.syncInterval, observeIntervalMs: o.observeInterval,
       });
       manager.setModel(model, issues);
+      // with --kube, only the holder of the Lease reconciles and writes; a standby waits (ready, leader: false)
+      const elector = kube?.leases && o.leaderElect ? new LeaderElector({ api: kube.leases, namespace: kube.namespace, logger: ctx.io.logger }) : undefined;
+      elector?.start();
       // the port first: the probes answer (not ready) while the manager waits for the router
-      const http = await startManagerHttp({ manager, host: o.http.host, port: o.http.port, token: o.token ?? process.env.ECN_TOKEN, logger: ctx.io.logger });
+      const http = await startManagerHttp({
+        manager, host: o.http.host, port: o.http.port, token: o.token ?? process.env.ECN_TOKEN, logger: ctx.io.logger,
+        ...(elector ? { leadership: () => ({ leader: elector.isLeader, holder: elector.holder }) } : {}),
+      });
       for (const line of describeHttp(http)) writeLine(ctx.io.stdout, line);
+      // the stop signal, or the lease lost: then writing stops at once, and the command ends with an error
+      let lost: string | undefined;
+      const ended = elector ? Promise.race([ctx.io.stopSignal, new Promise<void>((resolve) => elector.once('lost', (why) => {
+        lost = why;
+        void manager.scheduler.stop();
+        resolve();
+      }))]) : ctx.io.stopSignal;
+      if (elector) {
+        writeLine(ctx.io.stdout, `leader election: Lease ${kube!.namespace}/${LEASE_NAME} as ${elector.identity}; waiting to hold it`);
+        const leading = await whenLeading(elector, ctx.io.stopSignal);
+        if (!leading) {
+          await elector.stop();
+          await manager.stop();
+          await http.close();
+          return;
+        }
+        writeLine(ctx.io.stdout, `leading: this manager holds the Lease ${kube!.namespace}/${LEASE_NAME}`);
+      }
+      const leaseLost = async (): Promise<never> => {
+        await elector?.stop();
+        throw new EcnError('ECN_KUBE', `lost the Lease ${kube!.namespace}/${LEASE_NAME} (${lost}): stopped writing`, { hint: 'another manager leads now; this one exits so that it restarts as a standby (check the API server connectivity if it happens often)' });
+      };
       // the custom resources build the first model before the first sync
       const reconciler = kube ? await kube.start(manager) : undefined;
+      elector?.once('lost', () => { void reconciler?.stop(); });
       if (kube) writeLine(ctx.io.stdout, `watching iofog.org/v3 resources in namespace ${kube.namespace}`);
       // a stop while the router is still unreachable ends the command instead of waiting for it
       const started = manager.start().then(() => true);
       let go: boolean;
       try {
-        go = await Promise.race([started, ctx.io.stopSignal.then(() => false)]);
+        go = await Promise.race([started, ended.then(() => false)]);
       } catch (err) {
         await reconciler?.stop();
         await manager.stop();
         await http.close();
+        await elector?.stop();
         throw err;
       }
       if (!go) {
@@ -101,6 +133,8 @@ export function registerRun(program: Command, ctx: CommandContext): void {
         await reconciler?.stop();
         await manager.stop();
         await http.close();
+        if (lost !== undefined) await leaseLost();
+        await elector?.stop();
         return;
       }
       writeLine(ctx.io.stdout, `manager running against ${router}: ${manager.currentModel().model.agents.size} agents, ${manager.currentModel().plan.routers.size} routers`);
@@ -112,10 +146,12 @@ export function registerRun(program: Command, ctx: CommandContext): void {
           writeLine(ctx.io.stdout, `manifests reloaded: ${next.agents.size} agents, ${nextIssues.filter((i) => i.severity === 'error').length} error(s)`);
         }, (err: unknown) => writeLine(ctx.io.stderr, `manifests not reloaded: ${errorMessage(err)}`));
       });
-      await ctx.io.stopSignal;
+      await ended;
       watcher.close();
       await reconciler?.stop();
       await http.close();
       await manager.stop();
+      if (lost !== undefined) await leaseLost();
+      await elector?.stop();
     });
 }

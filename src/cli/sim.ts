@@ -53,8 +53,18 @@ export function registerSim(program: Command, ctx: CommandContext): void {
     .addOption(new Option('--http <host:port>', 'where to serve the viewer, /graph, /metrics, /healthz, /readyz and /api').argParser(httpAddressArgument).default({ host: '127.0.0.1', port: 0 } as HttpAddress, '127.0.0.1:0, a free port'))
     .option('--token <token>', 'token required by /graph and /api (default: $ECN_TOKEN; none: open)')
     .option('--observe-interval <ms>', 'how often the manager observes the routers for the link graph', parsePositiveInt, 1000)
-    .action(async (o: { manifests?: string[]; agents?: number; flavor: Flavor; http: HttpAddress; token?: string; observeInterval: number }) => {
+    .option('--kube', 'drive the ECN from custom resources: a fake Kubernetes API server (kubeconfig printed), routers started as Agent CRs appear')
+    .option('--apply <path...>', 'with --kube: create the custom resources of these YAML files or directories at start (e.g. deploy/examples/kube)')
+    .option('--namespace <ns>', 'with --kube: the namespace the manager watches', 'ecn-system')
+    .action(async (o: { manifests?: string[]; agents?: number; flavor: Flavor; http: HttpAddress; token?: string; observeInterval: number; kube?: boolean; apply?: string[]; namespace: string }) => {
       if (o.agents !== undefined && o.manifests) throw new EcnError('ECN_CLI_USAGE', '--agents and --manifests both given', { hint: 'choose one: a generated ECN or your manifests' });
+      if (o.kube && (o.agents !== undefined || o.manifests)) throw new EcnError('ECN_CLI_USAGE', `--kube and ${o.manifests ? '--manifests' : '--agents'} both given`, { hint: 'with --kube the ECN comes from custom resources: give them with --apply DIR or kubectl apply' });
+      if (o.apply && !o.kube) throw new EcnError('ECN_CLI_USAGE', '--apply needs --kube', { hint: 'ecn sim --kube --apply DIR' });
+      if (o.kube) {
+        const { runSimKubeEcn } = await import('../kube/sim-kube-ecn.js');
+        const { apply, ...rest } = o;
+        return runSimKubeEcn({ ...rest, ...(apply ? { apply } : {}) }, ctx.io);
+      }
       const paths = o.manifests ?? [exampleManifests()];
       const { model, issues } = o.agents !== undefined ? await syntheticForSim(o.agents) : await loadForCommand(paths, ctx.io.stderr, { freePorts: true });
       const out = ctx.io.stdout;

@@ -40,6 +40,11 @@ export interface ManagerHttpOptions {
   viewerDir?: string;
   logger?: Logger;
   clock?: Clock;
+  /**
+   * with leader election (`ecn run --kube`): a standby is ready (it is healthy, waiting for the lease) and
+   * /readyz and /api/status carry `leader` (and the lease holder)
+   */
+  leadership?: () => { leader: boolean; holder?: string | undefined };
 }
 
 export interface ManagerHttp {
@@ -71,6 +76,11 @@ export async function startManagerHttp(opts: ManagerHttpOptions): Promise<Manage
   const loopbackOnly = isLoopbackHost(host);
 
   const answer = (res: ServerResponse, a: JsonAnswer, headers?: Record<string, string>): void => sendJson(res, a.status, a.body, headers);
+  /** adds `leader` and `holder` to a JSON object body when leader election is on */
+  const withLeadership = (a: JsonAnswer): JsonAnswer => {
+    const role = opts.leadership?.();
+    return role ? { ...a, body: { ...(a.body as object), leader: role.leader, holder: role.holder ?? null } } : a;
+  };
 
   /** /api/*: method, origin and token, then the route. */
   const api = (req: IncomingMessage, res: ServerResponse, url: URL): void => {
@@ -98,7 +108,7 @@ export async function startManagerHttp(opts: ManagerHttpOptions): Promise<Manage
       return;
     }
     switch (url.pathname) {
-      case '/api/status': answer(res, apiStatus(manager), cors); return;
+      case '/api/status': answer(res, withLeadership(apiStatus(manager)), cors); return;
       case '/api/node': answer(res, apiNode(manager, url.searchParams.get('key')), cors); return;
       default:
         sendError(res, 404, 'ECN_HTTP_NOT_FOUND', `no API endpoint ${url.pathname}`, 'the API has /api/status and /api/node?key=<node key>', cors);
@@ -124,7 +134,11 @@ export async function startManagerHttp(opts: ManagerHttpOptions): Promise<Manage
     }
     switch (path) {
       case '/healthz': answer(res, health(manager)); return;
-      case '/readyz': answer(res, ready(manager)); return;
+      case '/readyz': {
+        const role = opts.leadership?.();
+        answer(res, role && !role.leader ? { status: 200, body: { ready: true, leader: false, holder: role.holder ?? null, reasons: [] } } : withLeadership(ready(manager)));
+        return;
+      }
       case '/metrics': {
         const text = await metrics.render();
         res.writeHead(200, { 'content-type': metrics.contentType, 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });

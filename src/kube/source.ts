@@ -12,6 +12,7 @@ import type { Manager } from '../manager/manager.js';
 import { ControlPlaneResources, type ServiceType } from './controlplane.js';
 import { buildFromCrs } from './cr-source.js';
 import type { KubeApi } from './kube-api.js';
+import type { LeaseApi } from './leader-election.js';
 import type { KubeTarget } from './kubeconfig.js';
 import { Reconciler, type ReconcilerOptions } from './reconciler.js';
 
@@ -27,12 +28,16 @@ export interface KubeConnectOptions extends KubeTarget {
   routerServiceType?: ServiceType;
   /** for tests: an API instead of the one the kubeconfig gives */
   api?: KubeApi;
+  /** for tests: the Lease API for leader election (with `api` and without this: none) */
+  leaseApi?: LeaseApi;
   /** passed to the reconciler (informer tuning, debounce) */
   reconciler?: Partial<Pick<ReconcilerOptions, 'debounceMs' | 'informer' | 'concurrency'>>;
 }
 
 export interface KubeConnection {
   api: KubeApi;
+  /** the Lease calls of leader election (src/kube/leader-election.ts); undefined when `api` was injected alone */
+  leases: LeaseApi | undefined;
   namespace: string;
   /** amqp://… of the namespace's interior router; waits (retrying) for a valid ControlPlane; undefined if stopped */
   routerUrl(stop?: Promise<unknown>): Promise<string | undefined>;
@@ -43,12 +48,15 @@ export interface KubeConnection {
 /** Loads client-node on demand (it takes seconds to load; only `ecn run --kube` needs it). */
 export async function connectKube(o: KubeConnectOptions): Promise<KubeConnection> {
   let api = o.api;
+  let leases = o.leaseApi;
   let namespace = o.namespace ?? process.env.POD_NAMESPACE;
   if (!api) {
     const { loadKubeConfig, defaultNamespace } = await import('./kubeconfig.js');
     const { clientNodeApi } = await import('./kube-api.js');
+    const { clientNodeLeaseApi } = await import('./lease-api.js');
     const kc = loadKubeConfig(o);
     api = clientNodeApi(kc);
+    leases ??= clientNodeLeaseApi(kc);
     namespace ??= defaultNamespace(kc);
   }
   namespace ??= 'default';
@@ -101,5 +109,5 @@ export async function connectKube(o: KubeConnectOptions): Promise<KubeConnection
     return reconciler;
   };
 
-  return { api: kapi, namespace, routerUrl, start };
+  return { api: kapi, leases, namespace, routerUrl, start };
 }
