@@ -4,6 +4,7 @@
  *
  *   restart [ROUTER]                 the router restarts: connections drop, runtime-created entities are lost
  *   drop-uplinks [ROUTER]            an edge's uplink connections drop (its connectors dial again)
+ *   cut-uplinks MS [ROUTER]          the same, and every dial of the router's connectors fails for MS milliseconds
  *   replies normal|silent [ROUTER]   management replies as usual / never answered
  *   replies delay MS [ROUTER]        management replies held back MS milliseconds
  *   replies fail [CODE] [ROUTER]     every management request answered with CODE (default 500)
@@ -14,12 +15,14 @@
 export type FaultCommand =
   | { kind: 'restart'; router?: string }
   | { kind: 'drop-uplinks'; router?: string }
+  | { kind: 'cut-uplinks'; ms: number; router?: string }
   | { kind: 'replies'; mode: { kind: 'normal' } | { kind: 'silent' } | { kind: 'delay'; ms: number } | { kind: 'fail'; statusCode: number }; router?: string }
   | { kind: 'help' };
 
 export const FAULT_HELP = [
   'restart [ROUTER]                 restart the router (runtime config lost, connections dropped)',
   'drop-uplinks [ROUTER]            drop the edge uplink connections (they reconnect)',
+  'cut-uplinks MS [ROUTER]          drop them and let every reconnect attempt fail for MS milliseconds (a partition)',
   'replies normal|silent [ROUTER]   answer management requests as usual / never',
   'replies delay MS [ROUTER]        hold management replies back MS milliseconds',
   'replies fail [CODE] [ROUTER]     answer every management request with status CODE (default 500)',
@@ -43,6 +46,13 @@ export function parseFaultCommand(line: string): ParseResult | undefined {
       const r = router(rest, 1);
       if (r instanceof Error) return { ok: false, error: `${r.message}; usage: ${verb} [ROUTER]` };
       return { ok: true, command: { kind: verb, ...(r ? { router: r } : {}) } };
+    }
+    case 'cut-uplinks': {
+      const [ms, ...tail] = rest;
+      if (!ms || !/^\d+$/.test(ms)) return { ok: false, error: 'cut-uplinks needs a whole number of milliseconds: cut-uplinks MS [ROUTER]' };
+      const r = router(tail, 1);
+      if (r instanceof Error) return { ok: false, error: `${r.message}; usage: cut-uplinks MS [ROUTER]` };
+      return { ok: true, command: { kind: 'cut-uplinks', ms: Number(ms), ...(r ? { router: r } : {}) } };
     }
     case 'replies': {
       const [mode, ...more] = rest;

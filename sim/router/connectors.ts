@@ -59,6 +59,8 @@ export interface ConnectorState {
 
 export class Connectors {
   private readonly byName = new Map<string, ConnectorState>();
+  /** clock time until which every dial fails (a partition injected by a fault) */
+  private heldUntil = 0;
 
   constructor(
     private readonly ctx: RouterContext,
@@ -97,6 +99,11 @@ export class Connectors {
 
   removeAll(): void {
     for (const name of [...this.byName.keys()]) this.remove(name);
+  }
+
+  /** Every dial fails for the next `ms` milliseconds, as across a network partition; backoff goes on as usual. */
+  holdDials(ms: number): void {
+    this.heldUntil = Math.max(this.heldUntil, this.ctx.clock.now() + ms);
   }
 
   get(name: string): ConnectorState | undefined {
@@ -165,6 +172,13 @@ export class Connectors {
     }
     this.setStatus(st, 'CONNECTING');
     this.ctx.emit('connector-dial', { name: st.name, attempt: st.failures + 1 });
+    if (this.ctx.clock.now() < this.heldUntil) {
+      const hp = `${st.host}:${st.port}`;
+      st.msg = `Connection to ${hp} failed: proton:io Connection timed out - disconnected ${hp}`;
+      this.setStatus(st, 'FAILED');
+      this.schedule(st);
+      return;
+    }
     try {
       st.rec = this.dial(st);
     } catch (err) {

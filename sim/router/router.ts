@@ -66,7 +66,8 @@ export interface SimRouterFaults {
   /** the router restarts: every connection drops, runtime-created entities are lost, a new instance boots */
   restart(): Promise<void>;
   /** an edge drops its uplink connections (its connectors dial again); an interior drops the uplinks of its edges */
-  dropUplinks(): void;
+  /** drops the uplinks; with holdMs, every dial of the router's connectors fails for that long (a partition) */
+  dropUplinks(holdMs?: number): void;
   /** how management requests are answered from now on */
   replies(mode: ReplyMode): void;
 }
@@ -143,7 +144,7 @@ export class SimRouter extends EventEmitter {
     });
     this.faults = {
       restart() { return router.restart(); },
-      dropUplinks() { router.dropUplinks(); },
+      dropUplinks(holdMs) { router.dropUplinks(holdMs); },
       replies(mode) { router.management.replyMode = validateReplyMode(mode); },
     };
     this.attach = new LinkAttach(this.ctx, () => this.inst);
@@ -218,9 +219,10 @@ export class SimRouter extends EventEmitter {
     this.safeEmit('restarted', this.instance);
   }
 
-  private dropUplinks(): void {
+  private dropUplinks(holdMs = 0): void {
     const inst = this.inst;
     if (!inst) return;
+    if (holdMs > 0) inst.connectors.holdDials(holdMs);
     const victims = [...this.registry.conns.values()].filter((r) => r.role === 'edge' && (this.mode === 'edge' ? r.dir === 'out' : r.dir === 'in'));
     for (const rec of victims) {
       rec.error = 'Connection reset by peer';

@@ -37,6 +37,9 @@ async function apply(cmd: FaultCommand, routers: SimRouter[]): Promise<string> {
     case 'restart':
       await router.faults.restart();
       return `fault: ${router.id} restarted`;
+    case 'cut-uplinks':
+      router.faults.dropUplinks(cmd.ms);
+      return `fault: ${router.id} uplinks cut for ${cmd.ms} ms`;
     case 'drop-uplinks':
       router.faults.dropUplinks();
       return `fault: ${router.id} uplinks dropped`;

@@ -7,6 +7,9 @@ test('fault commands parse into typed commands', () => {
   assert.deepEqual(parseFaultCommand('restart'), { ok: true, command: { kind: 'restart' } });
   assert.deepEqual(parseFaultCommand('restart EDGE.1'), { ok: true, command: { kind: 'restart', router: 'EDGE.1' } });
   assert.deepEqual(parseFaultCommand('drop-uplinks e1'), { ok: true, command: { kind: 'drop-uplinks', router: 'e1' } });
+  assert.deepEqual(parseFaultCommand('cut-uplinks 5000 e1'), { ok: true, command: { kind: 'cut-uplinks', ms: 5000, router: 'e1' } });
+  assert.deepEqual(parseFaultCommand('cut-uplinks 250'), { ok: true, command: { kind: 'cut-uplinks', ms: 250 } });
+  assert.equal((parseFaultCommand('cut-uplinks e1') as { ok: boolean }).ok, false);
   assert.deepEqual(parseFaultCommand('replies silent'), { ok: true, command: { kind: 'replies', mode: { kind: 'silent' } } });
   assert.deepEqual(parseFaultCommand('replies delay 250 INT'), { ok: true, command: { kind: 'replies', mode: { kind: 'delay', ms: 250 }, router: 'INT' } });
   assert.deepEqual(parseFaultCommand('replies fail'), { ok: true, command: { kind: 'replies', mode: { kind: 'fail', statusCode: 500 } } });

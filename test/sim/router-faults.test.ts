@@ -93,6 +93,21 @@ describe('restart and dropped uplinks', () => {
     assert.deepEqual(records(await client.request('amqp:/_edge/EDGE.1/$management', ...routerQuery)), [{ id: 'EDGE.1' }]);
   });
 
+  it('dropUplinks with a hold (cut-uplinks): every redial fails, as in a partition, until the hold ends', async () => {
+    const down = waitForEvent(edge, 'uplink-down');
+    const timedOut = waitForEvent(edge, 'connector-status', {
+      match: (e: { name: string; status: string; msg: string }) => e.name === 'uplink' && e.status === 'FAILED' && /timed out/.test(e.msg),
+    });
+    const up = waitForEvent(edge, 'uplink-up', { timeoutMs: 10000 });
+    const holdMs = 400;
+    const t0 = Date.now();
+    edge.faults.dropUplinks(holdMs);
+    await down;
+    await timedOut;
+    await up;
+    assert.ok(Date.now() - t0 >= holdMs, 'the uplink came back while dials were still held');
+  });
+
   it('dropUplinks on an interior drops its edges\' uplinks; they come back', async () => {
     const detached = waitForEvent(int, 'edge-detached', { match: (id) => id === 'EDGE.1' });
     const attached = waitForEvent(int, 'edge-attached', { match: (id) => id === 'EDGE.1', timeoutMs: 10000 });
