@@ -43,7 +43,7 @@ export interface SimEcn {
 }
 
 /** Agents ordered so that every agent starts after its upstream interior-mode agents (cycles were refused by the model). */
-function startOrder(model: EcnModel): string[] {
+export function startOrder(model: EcnModel): string[] {
   const order: string[] = [];
   const seen = new Set<string>();
   const visit = (name: string): void => {

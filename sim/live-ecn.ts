@@ -19,6 +19,7 @@ import { SimRouter } from './router/router.js';
 import { tcpTransport, type SimTransport } from './router/transport.js';
 import { SimMicroservice } from './agent/microservice.js';
 import { HostNetwork } from './host-network.js';
+import { startOrder } from './ecn.js';
 
 export interface LiveSimEcnOptions {
   /** where the interior's normal listener binds on TCP (the manager's URL) */
@@ -222,18 +223,3 @@ export class LiveSimEcn extends EventEmitter<LiveSimEcnEvents> {
   }
 }
 
-/** Agents ordered so that every agent starts after its upstream interior-mode agents. */
-function startOrder(model: EcnModel): string[] {
-  const order: string[] = [];
-  const seen = new Set<string>();
-  const visit = (name: string): void => {
-    if (seen.has(name)) return;
-    seen.add(name);
-    const agent = model.agents.get(name);
-    if (!agent) return;
-    for (const up of agent.upstreamRouters) if (model.agents.has(up)) visit(up);
-    order.push(name);
-  };
-  for (const name of [...model.agents.keys()].sort()) visit(name);
-  return order;
-}

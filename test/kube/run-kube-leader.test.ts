@@ -5,15 +5,13 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
 import { KubeApiServer } from '../../sim/kube/index.js';
 import { startSimEcn, type SimEcn } from '../../sim/ecn.js';
 import { buildFromCrs } from '../../src/kube/cr-source.js';
 import { PLURALS } from '../../src/kube/kinds.js';
 import type { KubeObject } from '../../src/kube/supervised-informer.js';
 import type { Kind } from '../../src/model/schemas.js';
-import { run } from '../../src/cli/main.js';
-import { silentLogger } from '../../src/log.js';
+import { startEcn } from '../support/cli.js';
 import { relocatedBodies } from './example-crs.js';
 
 let server: KubeApiServer;
@@ -33,24 +31,14 @@ async function until(cond: () => boolean, what: string, ms = 20_000): Promise<vo
   }
 }
 
-function startEcn(args: string[], podName: string): { out: () => string; err: () => string; stop: () => Promise<number> } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => { out += String(d); });
-  stderr.on('data', (d) => { err += String(d); });
-  let stop!: () => void;
-  const stopSignal = new Promise<void>((r) => { stop = r; });
+function startEcnAs(args: string[], podName: string): { out: () => string; err: () => string; stop: () => Promise<number> } {
   const saved = process.env.POD_NAME;
   process.env.POD_NAME = podName; // read when the elector is made, after the first await of the command
-  const done = run(args, { stdout, stderr, logger: silentLogger, stopSignal, stdin: undefined });
-  let ended = false;
-  void done.finally(() => { ended = true; });
-  void until(() => ended || /leader election: |^watching /m.test(out), 'the elector is made').finally(() => {
+  const ecn = startEcn(args);
+  void until(() => ecn.ended() || /leader election: |^watching /m.test(ecn.out()), 'the elector is made').finally(() => {
     if (saved === undefined) delete process.env.POD_NAME; else process.env.POD_NAME = saved;
   }).catch(() => undefined);
-  return { out: () => out, err: () => err, stop: async () => { stop(); return done; } };
+  return { out: ecn.out, err: ecn.err, stop: ecn.stop };
 }
 
 before(async () => {
@@ -72,15 +60,15 @@ const argsFor = (): string[] => args.map((a, i) => (args[i - 1] === '--kube-serv
 const base = (out: string): string => /^health: (http:\/\/127\.0\.0\.1:\d+)\/healthz/m.exec(out)![1]!;
 
 test('the first manager leads and reconciles; a second waits ready with leader: false; the leader releases the Lease on stop', async () => {
-  const a = startEcn(argsFor(), 'manager-a');
-  let b: ReturnType<typeof startEcn> | undefined;
+  const a = startEcnAs(argsFor(), 'manager-a');
+  let b: ReturnType<typeof startEcnAs> | undefined;
   try {
     await until(() => /^leading: /m.test(a.out()), 'a leads');
     await until(() => crs().every(ready), 'every CR Ready');
     assert.equal(lease().spec.holderIdentity, 'manager-a');
     assert.match(a.out(), /leader election: Lease ecn\/ecn-router-manager as manager-a/);
 
-    b = startEcn(argsFor(), 'manager-b');
+    b = startEcnAs(argsFor(), 'manager-b');
     await until(() => /^health: /m.test(b!.out()), 'b serves HTTP');
     const bBase = base(b.out());
     await until(() => /waiting to hold it/.test(b!.out()), 'b is a standby');
@@ -106,7 +94,7 @@ test('the first manager leads and reconciles; a second waits ready with leader: 
 test('--no-leader-elect takes no Lease', async () => {
   const ns = 'default';
   const before = lease()?.metadata.resourceVersion;
-  const c = startEcn(['run', '--kube', '--kube-server', server.url, '--namespace', ns, '--router', ecn.url, '--no-router-resources', '--no-leader-elect', '--http', '127.0.0.1:0', '--observe-interval', '60000'], 'manager-c');
+  const c = startEcnAs(['run', '--kube', '--kube-server', server.url, '--namespace', ns, '--router', ecn.url, '--no-router-resources', '--no-leader-elect', '--http', '127.0.0.1:0', '--observe-interval', '60000'], 'manager-c');
   try {
     await until(() => /^watching iofog\.org\/v3 resources in namespace default/m.test(c.out()), 'c reconciles');
     assert.doesNotMatch(c.out(), /leader election/);
@@ -118,7 +106,7 @@ test('--no-leader-elect takes no Lease', async () => {
 });
 
 test('a leader that finds another holder at its next renewal stops writing and ends with ECN_KUBE', async () => {
-  const d = startEcn(argsFor(), 'manager-d');
+  const d = startEcnAs(argsFor(), 'manager-d');
   let code: number | undefined;
   try {
     await until(() => /^leading: /m.test(d.out()), 'd leads');

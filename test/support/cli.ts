@@ -13,3 +13,29 @@ export async function runEcn(args: string[], stopSignal: Promise<void> = new Pro
   const code = await run(args, { stdout, stderr, logger: silentLogger, stopSignal, stdin: undefined });
   return { code, out, err };
 }
+
+/** A long-running `ecn` command started in this process: its output so far, whether it ended, and a stop. */
+export interface RunningEcn {
+  out(): string;
+  err(): string;
+  /** resolves with the exit code once the command ends */
+  done: Promise<number>;
+  ended(): boolean;
+  /** stops the command (its stop signal) and resolves with the exit code */
+  stop(): Promise<number>;
+}
+
+export function startEcn(args: string[]): RunningEcn {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (d) => { out += String(d); });
+  stderr.on('data', (d) => { err += String(d); });
+  let stop!: () => void;
+  const stopSignal = new Promise<void>((r) => { stop = r; });
+  const done = run(args, { stdout, stderr, logger: silentLogger, stopSignal, stdin: undefined });
+  let ended = false;
+  void done.finally(() => { ended = true; }).catch(() => undefined);
+  return { out: () => out, err: () => err, done, ended: () => ended, stop: async () => { stop(); return done; } };
+}
