@@ -23,6 +23,7 @@ import { openApiGroupVersion, openApiRoot } from './openapi.js';
 import { hasScale, toScale, writeScale } from './scale.js';
 import { decodeProtobuf, isProtobuf } from './protobuf.js';
 import type { FieldValidation } from './schema.js';
+import { RequestAudit } from './audit.js';
 
 export interface KubeApiServerOptions extends ClusterOptions {
   host?: string;
@@ -38,6 +39,8 @@ export interface KubeApiServerOptions extends ClusterOptions {
   stages?: StagesOptions;
   /** largest request body accepted (default 8 MiB) */
   maxBodyBytes?: number;
+  /** record every resource request in `server.audit` (sim/kube/audit.ts); off by default */
+  audit?: boolean;
   logger?: Logger;
 }
 
@@ -47,6 +50,8 @@ export class KubeApiServer {
   readonly cluster: KubeCluster;
   readonly faults = new KubeFaults();
   readonly gc: GarbageCollector;
+  /** the request audit (recording only when enabled: the `audit` option, or `audit.enabled = true`) */
+  readonly audit: RequestAudit;
   private readonly stages: Stages | undefined;
   private readonly server: Server;
   private readonly watches = new Set<OpenWatch>();
@@ -58,6 +63,7 @@ export class KubeApiServer {
   constructor(opts: KubeApiServerOptions = {}) {
     this.opts = opts;
     this.logger = opts.logger ?? silentLogger;
+    this.audit = new RequestAudit(opts.audit === true);
     this.cluster = new KubeCluster({ ...opts, crds: [...(opts.preloadIofogCrds ? iofogCrds() : []), ...(opts.crds ?? [])] });
     this.gc = new GarbageCollector(this.cluster, (err) => this.logger.warn({ err }, 'garbage collection failed'));
     this.stages = opts.stages ? new Stages(this.cluster, this.cluster.clock, opts.stages) : undefined;
@@ -235,6 +241,7 @@ export class KubeApiServer {
     const q = url.searchParams;
     const isWatch = rp.legacyWatch || q.get('watch') === 'true' || q.get('watch') === '1';
     const verb = verbOf(method, target, isWatch);
+    this.audit.record(req, res, target, verb);
     if (!target.rt.verbs.includes(verb)) {
       throw new KubeApiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource (${verb} ${target.rt.plural})`);
     }

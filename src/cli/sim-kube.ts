@@ -3,7 +3,7 @@
  * path of a kubeconfig it wrote to a temporary directory (removed on exit), for kubectl and client libraries.
  * Fault commands (sim/kube/fault-commands.ts) are read from standard input.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -26,9 +26,28 @@ interface SimKubeOpts {
   stages: boolean;
 }
 
-function readCrds(files: string[]): KubeObject[] {
+/** A path given with --crds: a YAML file, or a directory whose *.yaml and *.yml files are read (in name order). */
+function crdFiles(path: string): string[] {
+  let isDir: boolean;
+  try {
+    isDir = statSync(path).isDirectory();
+  } catch (err) {
+    throw new EcnError('ECN_CONFIG', `cannot read the CRD path ${path}: ${(err as Error).message}`, { hint: 'give a YAML file with CustomResourceDefinition documents, or a directory of them (e.g. deploy/base/crds)', cause: err });
+  }
+  if (!isDir) return [path];
+  const files = readdirSync(path, { withFileTypes: true })
+    .filter((e) => e.isFile() && /\.ya?ml$/i.test(e.name))
+    .map((e) => join(path, e.name))
+    .sort();
+  if (files.length === 0) {
+    throw new EcnError('ECN_CONFIG', `the CRD directory ${path} has no .yaml or .yml file`, { hint: 'give a directory of CustomResourceDefinition YAML files (e.g. deploy/base/crds), or one such file' });
+  }
+  return files;
+}
+
+function readCrds(paths: string[]): KubeObject[] {
   const out: KubeObject[] = [];
-  for (const file of files) {
+  for (const file of paths.flatMap(crdFiles)) {
     let text: string;
     try {
       text = readFileSync(file, 'utf8');
@@ -53,7 +72,7 @@ export function registerSimKube(program: Command, ctx: CommandContext): void {
     .option('--port <n>', 'port to listen on; 0 picks a free one', parsePort, 0)
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--iofog-crds', 'create the six iofog.org/v3 CRDs at start', false)
-    .option('--crds <file>', 'YAML file with CustomResourceDefinitions to create at start (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--crds <path>', 'YAML file, or directory of YAML files, with CustomResourceDefinitions to create at start (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--namespace <ns>', 'default namespace of the kubeconfig', 'default')
     .option('--stages', 'act as a cluster\'s controllers: LoadBalancer Services get an IP after 1 s, Deployments become ready after 0.5 s', false)
     .action(async (opts: SimKubeOpts) => {
