@@ -23,23 +23,27 @@ export interface Permission {
 }
 
 const READ: readonly Verb[] = ['get', 'list', 'watch'];
-const MANAGE: readonly Verb[] = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
+/** the router's resources are written by server-side apply only: PATCH, which creates the object the first time */
+const APPLY: readonly Verb[] = ['create', 'patch'];
 
-const CR_PLURALS = KINDS.map(pluralOf);
+/** The kinds whose objects carry the manager's finalizer (kinds.ts FINALIZED_KINDS): the only objects it patches. */
+const FINALIZED_PLURALS = ['agents', 'microservices'];
 
 export const PERMISSIONS: readonly Permission[] = [
-  // The six custom resources: informers (get/list/watch); finalizers are added and removed with a patch of the object.
-  ...CR_PLURALS.map((resource) => ({
+  // The six custom resources: informers list and watch (no single GET); status is merge-patched.
+  ...KINDS.map(pluralOf).map((resource) => ({
     apiGroup: CRD_GROUP,
     resource,
-    verbs: [...READ, 'update', 'patch'] as Verb[],
-    reason: 'watch the ECN objects; add/remove the manager finalizer (patch)',
+    verbs: (FINALIZED_PLURALS.includes(resource) ? ['list', 'watch', 'patch'] : ['list', 'watch']) as Verb[],
+    reason: FINALIZED_PLURALS.includes(resource)
+      ? 'watch the ECN objects; add and remove the manager finalizer (merge patch)'
+      : 'watch the ECN objects',
   })),
-  ...CR_PLURALS.map((resource) => ({
+  ...KINDS.map(pluralOf).map((resource) => ({
     apiGroup: CRD_GROUP,
     resource: `${resource}/status`,
-    verbs: ['update', 'patch'] as Verb[],
-    reason: 'write observedGeneration, conditions and the status fields',
+    verbs: ['patch'] as Verb[],
+    reason: 'write observedGeneration, conditions and the status fields (merge patch)',
   })),
   {
     apiGroup: CRD_GROUP,
@@ -47,15 +51,15 @@ export const PERMISSIONS: readonly Permission[] = [
     verbs: ['update'],
     reason: 'owner references with blockOwnerDeletion to the ControlPlane on its children (OwnerReferencesPermissionEnforcement)',
   },
-  { apiGroup: '', resource: 'events', verbs: ['create', 'patch'], reason: 'record events on the ECN objects' },
-  // The ControlPlane's children: the interior router and how it is exposed.
-  { apiGroup: '', resource: 'configmaps', verbs: MANAGE, reason: "the interior router's configuration" },
-  { apiGroup: '', resource: 'services', verbs: MANAGE, reason: 'the interior router Service (LoadBalancer or ClusterIP) and its public ports' },
-  { apiGroup: '', resource: 'serviceaccounts', verbs: MANAGE, reason: "the interior router's ServiceAccount" },
-  { apiGroup: 'apps', resource: 'deployments', verbs: MANAGE, reason: 'the interior router Deployment' },
-  { apiGroup: 'rbac.authorization.k8s.io', resource: 'roles', verbs: MANAGE, reason: "the interior router's Role (it may grant only what this list grants)" },
-  { apiGroup: 'rbac.authorization.k8s.io', resource: 'rolebindings', verbs: MANAGE, reason: "the interior router's RoleBinding" },
-  { apiGroup: 'networking.k8s.io', resource: 'ingresses', verbs: MANAGE, reason: 'the Ingress in front of ClusterIP router/public-port Services' },
+  { apiGroup: '', resource: 'events', verbs: ['create', 'patch'], reason: 'record events on the ECN objects (a repeat patches the count)' },
+  // The ControlPlane's children, by server-side apply; garbage collection deletes them with the ControlPlane.
+  { apiGroup: '', resource: 'configmaps', verbs: APPLY, reason: "the interior router's configuration" },
+  { apiGroup: '', resource: 'services', verbs: APPLY, reason: 'the interior router Service (LoadBalancer or ClusterIP)' },
+  { apiGroup: '', resource: 'serviceaccounts', verbs: APPLY, reason: "the interior router's ServiceAccount" },
+  { apiGroup: 'apps', resource: 'deployments', verbs: APPLY, reason: 'the interior router Deployment' },
+  { apiGroup: 'rbac.authorization.k8s.io', resource: 'roles', verbs: APPLY, reason: "the interior router's Role (it may grant only what this list grants)" },
+  { apiGroup: 'rbac.authorization.k8s.io', resource: 'rolebindings', verbs: APPLY, reason: "the interior router's RoleBinding" },
+  { apiGroup: 'networking.k8s.io', resource: 'ingresses', verbs: APPLY, reason: 'the Ingress in front of a ClusterIP router Service' },
   { apiGroup: '', resource: 'pods', verbs: READ, reason: "granted on to the interior router's Role when it runs more than one replica (skupper-router auto-mesh lists pods); RBAC lets the manager grant only what it holds" },
   // One active manager per namespace.
   { apiGroup: 'coordination.k8s.io', resource: 'leases', verbs: ['get', 'create', 'update'], reason: 'leader election' },
