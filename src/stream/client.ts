@@ -2,19 +2,22 @@
  * A Node.js client of the graph stream: keeps a graphology copy of the (filtered) link graph, replays deltas with
  * the graphology methods they are named after, asks for a snapshot on a gap, and optionally reconnects with
  * backoff. Every server message is checked (./messages.ts); a bad one is an 'error' event and a resync, not a crash.
+ * Snapshots come gzipped (`?encoding=gzip`, binary frames) unless `encoding: 'json'`; they are gunzipped in the
+ * thread pool, and frames are handled in the order they arrived.
  *
  *   const c = new GraphClient();
  *   await c.connect('ws://127.0.0.1:8080/graph', { token, filter: { application: 'demo' } });
  *   c.on('delta', (d) => render(c.graph));
  */
 import { EventEmitter } from 'node:events';
+import { gunzip } from 'node:zlib';
 import { MultiDirectedGraph } from 'graphology';
 import WebSocket from 'ws';
 import { systemClock, type Clock, type TimerHandle } from '../clock.js';
 import { applyOps } from '../graph/diff.js';
 import type { EdgeAttributes, NodeAttributes } from '../graph/types.js';
 import { parseServerMessage, StreamError } from './messages.js';
-import { GRAPH_SUBPROTOCOL, type ClientMessage, type DeltaMessage, type ErrorMessage, type GraphFilter, type SnapshotMessage } from './protocol.js';
+import { GRAPH_SUBPROTOCOL, type ClientMessage, type DeltaMessage, type ErrorMessage, type GraphFilter, type SnapshotEncoding, type SnapshotMessage } from './protocol.js';
 
 export type ClientGraph = MultiDirectedGraph<NodeAttributes, EdgeAttributes>;
 
@@ -22,6 +25,13 @@ export interface GraphClientOptions {
   /** sent as `Authorization: Bearer …` */
   token?: string;
   filter?: GraphFilter;
+  /**
+   * how snapshots travel: 'gzip' (default: binary frames, ~20× smaller; falls back to 'json' against a server that
+   * does not know the parameter) or 'json' (text frames)
+   */
+  encoding?: SnapshotEncoding;
+  /** largest snapshot accepted once gunzipped, default 512 MiB (about the longest string V8 can hold) */
+  maxSnapshotBytes?: number;
   /** reconnect after the connection drops (not after a refusal): true or backoff bounds; default off */
   reconnect?: boolean | { initialMs?: number; maxMs?: number };
   /** how long to wait for the server to answer the upgrade, default 10 s */
@@ -46,10 +56,11 @@ export interface GraphClientEvents {
   close: [CloseInfo];
 }
 
-/** ws://HOST:PORT/graph with the filter as query parameters. */
-export function graphUrl(base: string, filter: GraphFilter = {}): string {
+/** ws://HOST:PORT/graph with the filter (and encoding=gzip when asked; json is the default) as query parameters. */
+export function graphUrl(base: string, filter: GraphFilter = {}, encoding: SnapshotEncoding = 'json'): string {
   const u = new URL(base);
-  for (const k of ['application', 'agent', 'kinds']) u.searchParams.delete(k);
+  for (const k of ['application', 'agent', 'kinds', 'encoding']) u.searchParams.delete(k);
+  if (encoding !== 'json') u.searchParams.set('encoding', encoding);
   if (filter.application !== undefined) u.searchParams.set('application', filter.application);
   if (filter.agent !== undefined) u.searchParams.set('agent', filter.agent);
   if (filter.kinds !== undefined) u.searchParams.set('kinds', filter.kinds.join(','));
@@ -63,6 +74,7 @@ export class GraphClient extends EventEmitter<GraphClientEvents> {
   private url = '';
   private opts: GraphClientOptions = {};
   private filterNow: GraphFilter = {};
+  private encodingNow: SnapshotEncoding = 'gzip';
   private userClosed = false;
   private awaitingSnapshot = false;
   private attempt = 0;
@@ -82,13 +94,24 @@ export class GraphClient extends EventEmitter<GraphClientEvents> {
     return this.filterNow;
   }
 
+  /** how snapshots come: as asked, or 'json' after falling back for a server that does not offer gzip */
+  get encoding(): SnapshotEncoding {
+    return this.encodingNow;
+  }
+
   /** Connects and resolves with the first snapshot; rejects with a StreamError when that does not happen. */
   connect(url: string, opts: GraphClientOptions = {}): Promise<SnapshotMessage> {
     this.url = url;
     this.opts = opts;
     this.filterNow = opts.filter ?? {};
+    this.encodingNow = opts.encoding ?? 'gzip';
     this.userClosed = false;
-    return this.open();
+    return this.open().catch((err: StreamError) => {
+      // a manager from before compressed snapshots refuses the unknown parameter: ask it for JSON
+      if (this.encodingNow === 'json' || err.status !== 400 || err.code !== 'ECN_STREAM_BAD_FILTER' || !err.message.includes("'encoding'")) throw err;
+      this.encodingNow = 'json';
+      return this.open();
+    });
   }
 
   /** Asks for a fresh snapshot. */
@@ -128,7 +151,7 @@ export class GraphClient extends EventEmitter<GraphClientEvents> {
     if (this.opts.token !== undefined) headers.Authorization = `Bearer ${this.opts.token}`;
     let ws: WebSocket;
     try {
-      ws = new WebSocket(graphUrl(this.url, this.filterNow), [GRAPH_SUBPROTOCOL], { headers, handshakeTimeout: this.opts.handshakeTimeoutMs ?? 10_000, perMessageDeflate: false });
+      ws = new WebSocket(graphUrl(this.url, this.filterNow, this.encodingNow), [GRAPH_SUBPROTOCOL], { headers, handshakeTimeout: this.opts.handshakeTimeoutMs ?? 10_000, perMessageDeflate: false });
     } catch (err) {
       return Promise.reject(new StreamError('ECN_STREAM_UNREACHABLE', `cannot connect to '${this.url}': ${(err as Error).message}`, 'give a ws://HOST:PORT/graph URL'));
     }
@@ -174,12 +197,39 @@ export class GraphClient extends EventEmitter<GraphClientEvents> {
         }
         this.emitError(new StreamError('ECN_STREAM_CLOSED', `connection error: ${err.message}`));
       });
+      // frames are handled in arrival order: while a gzip snapshot is being gunzipped, later frames wait for it
+      let queue: Promise<void> = Promise.resolve();
+      let queued = 0;
+      const inOrder = <T>(work: Promise<T>, then: (x: T) => void): void => {
+        queued++;
+        queue = queue.then(() => work).then(then).catch((err: unknown) => {
+          process.nextTick(() => { throw err; }); // a listener threw: as loud as it would have been without the queue
+        }).finally(() => { queued--; });
+      };
+      const gzip = this.encodingNow === 'gzip';
+      const maxBytes = this.opts.maxSnapshotBytes ?? 512 * 2 ** 20;
       ws.on('message', (data, isBinary) => {
-        if (isBinary) {
+        const raw = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+        if (isBinary && !gzip) {
           this.emitError(new StreamError('ECN_STREAM_BAD_MESSAGE', 'the server sent a binary frame'));
           return;
         }
-        const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
+        if (!isBinary && queued === 0) {
+          handle(raw.toString('utf8'));
+          return;
+        }
+        const text = isBinary
+          ? new Promise<string | StreamError>((res) => gunzip(raw, { maxOutputLength: maxBytes }, (err, out) => {
+            res(err ? new StreamError('ECN_STREAM_BAD_MESSAGE', `the server sent a binary frame that does not gunzip: ${err.message}`) : out.toString('utf8'));
+          }))
+          : Promise.resolve(raw.toString('utf8'));
+        inOrder(text, (t) => {
+          if (typeof t === 'string') return handle(t);
+          this.emitError(t);
+          this.resync();
+        });
+      });
+      const handle = (text: string): void => {
         let msg;
         try {
           msg = parseServerMessage(text);
@@ -202,15 +252,19 @@ export class GraphClient extends EventEmitter<GraphClientEvents> {
           if (!settled) fail(e);
           else this.emitError(e);
         }
-      });
+      };
       ws.on('close', (code, reasonBuf) => {
+        if (queued > 0) inOrder(Promise.resolve(), () => onClose(code, reasonBuf));
+        else onClose(code, reasonBuf);
+      });
+      const onClose = (code: number, reasonBuf: Buffer): void => {
         const reason = reasonBuf.toString('utf8');
         if (!settled) fail(new StreamError('ECN_STREAM_CLOSED', `the server closed the connection before the first snapshot (${code}${reason ? ` ${reason}` : ''})`));
         // only a connection that got going is retried from here; a failed attempt is retried by scheduleReconnect
         const reconnecting = !this.userClosed && !refused && gotSnapshot && this.opts.reconnect !== undefined && this.opts.reconnect !== false;
         if (reconnecting) this.scheduleReconnect();
         this.emit('close', { code, reason, reconnecting });
-      });
+      };
     });
   }
 

@@ -303,10 +303,14 @@ export class FilterView {
     return this.serializeBuffer(cache).toString('utf8');
   }
 
-  /** The same as UTF-8 bytes, assembled from the elements' cached JSON (a copy of bytes, no stringifying). */
-  serializeBuffer(cache: JsonCache = new JsonCache(this.graph)): Buffer {
+  /**
+   * The same as UTF-8 bytes, assembled from the elements' cached JSON (a copy of bytes, no stringifying). `head`, when
+   * given, is put in front in the same copy (the server's message envelope), so the graph is not copied twice.
+   */
+  serializeBuffer(cache: JsonCache = new JsonCache(this.graph), head?: Buffer): Buffer {
     const g = this.graph;
-    const parts: Buffer[] = [Buffer.from(`{"options":${JSON.stringify({ type: g.type, multi: g.multi, allowSelfLoops: g.allowSelfLoops })},"attributes":{},"nodes":[`)];
+    const parts: Buffer[] = head ? [head] : [];
+    parts.push(Buffer.from(`{"options":${JSON.stringify({ type: g.type, multi: g.multi, allowSelfLoops: g.allowSelfLoops })},"attributes":{},"nodes":[`));
     let first = true;
     const add = (b: Buffer) => {
       if (!first) parts.push(COMMA);

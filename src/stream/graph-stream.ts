@@ -4,19 +4,23 @@
  * each client a snapshot and then the deltas of its filter.
  *
  * Work is shared: clients with equal filters share one FilterView; each delta is serialized once per view and each
- * snapshot once per (seq, filter, reason), and the same Buffer is handed to every client's socket.
+ * snapshot once per (seq, filter), and the same Buffer is handed to every client's socket. Clients that connected
+ * with `?encoding=gzip` get snapshots as binary frames: the gzip of the same JSON, compressed once per (seq, filter)
+ * in the thread pool (./gzip-snapshot.ts); while it is being compressed, that client's deltas wait and follow it.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { performance } from 'node:perf_hooks';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import { systemClock, type Clock, type TimerHandle } from '../clock.js';
 import { silentLogger, type Logger } from '../log.js';
 import type { LinkGraph } from '../graph/link-graph.js';
 import type { GraphDelta, GraphOp } from '../graph/types.js';
 import { FilterView, filterKey, JsonCache, MicroserviceIndex } from './filter.js';
-import { filterFromQuery, parseClientMessage, StreamError } from './messages.js';
-import { CLOSE_CODES, GRAPH_PROTOCOL_VERSION, GRAPH_SUBPROTOCOL, type ErrorMessage, type GraphFilter, type SnapshotMessage, type StreamErrorCode } from './protocol.js';
+import { deflateShared, gzipWithTail, type SharedGzip } from './gzip-snapshot.js';
+import { encodingFromQuery, filterFromQuery, parseClientMessage, StreamError } from './messages.js';
+import { CLOSE_CODES, GRAPH_PROTOCOL_VERSION, GRAPH_SUBPROTOCOL, type ErrorMessage, type GraphFilter, type SnapshotEncoding, type SnapshotMessage, type StreamErrorCode } from './protocol.js';
 
 export interface GraphStreamOptions {
   graph: LinkGraph;
@@ -32,8 +36,25 @@ export interface GraphStreamOptions {
   maxBufferedBytes?: number;
   /** change batches are coalesced this long into one delta message; default 50 ms (0: at once) */
   batchMs?: number;
+  /** zlib level of gzip snapshots, 1–9; default 1 (this JSON compresses ~20× even at 1; higher levels cost more) */
+  gzipLevel?: number;
+  /**
+   * called each time a snapshot is built: its JSON once per (seq, filter), its gzip once more if a client wants it
+   * (for metrics; the JSON call comes while a snapshot is being sent: it must not change the graph)
+   */
+  onSnapshotBuilt?: (stats: SnapshotBuildStats) => void;
   clock?: Clock;
   logger?: Logger;
+}
+
+export interface SnapshotBuildStats {
+  encoding: SnapshotEncoding;
+  seq: number;
+  filter: GraphFilter;
+  /** size of the message (json: the text without its reason; gzip: the compressed bytes) */
+  bytes: number;
+  /** wall time: assembling the JSON from the element cache, or from the start of compression to the bytes ready */
+  ms: number;
 }
 
 export interface GraphStream {
@@ -48,7 +69,10 @@ type Reason = SnapshotMessage['reason'];
 
 interface Client {
   ws: WebSocket;
+  encoding: SnapshotEncoding;
   view: SharedView;
+  /** a gzip snapshot is being compressed for this client: its deltas are held here and follow the snapshot */
+  awaiting: Awaiting | undefined;
   /** seq of the last snapshot or delta this client was sent (folded empty ranges are not counted) */
   lastSeq: number;
   alive: boolean;
@@ -61,6 +85,25 @@ interface Client {
   closed: boolean;
 }
 
+interface Awaiting {
+  /** the snapshot's seq */
+  seq: number;
+  /** the ops of the deltas flushed meanwhile (JSON list items, without the brackets) */
+  ops: string[];
+  /** seq of the last of those deltas */
+  upTo: number;
+}
+
+interface Snapshot {
+  seq: number;
+  /** the message up to the end of the graph: everything but `,"reason":"…"}`, shared by every reason */
+  body: Buffer;
+  json: Map<Reason, Buffer>;
+  /** the body deflated, once a gzip client wanted it */
+  gzip: Promise<SharedGzip> | undefined;
+  gz: Map<Reason, Buffer>;
+}
+
 interface SharedView {
   key: string;
   view: FilterView;
@@ -68,10 +111,13 @@ interface SharedView {
   clients: Set<Client>;
   /** filtered ops of the batches since the last delta message (coalesced) */
   pending: GraphOp[];
-  snapshot: { seq: number; graphJson: Buffer; buffers: Map<Reason, Buffer> } | undefined;
+  snapshot: Snapshot | undefined;
 }
 
-const DEFAULTS = { maxMessageBytes: 64 * 1024, heartbeatMs: 30_000, maxBufferedBytes: 8 * 1024 * 1024, batchMs: 50 };
+const DEFAULTS = { maxMessageBytes: 64 * 1024, heartbeatMs: 30_000, maxBufferedBytes: 8 * 1024 * 1024, batchMs: 50, gzipLevel: 1 };
+const REASONS: readonly Reason[] = ['connect', 'resync', 'filter', 'slow-client'];
+/** the end of every snapshot message: its reason last, so that everything before it is shared */
+const TAILS = new Map(REASONS.map((r) => [r, Buffer.from(`,"reason":"${r}"}`)]));
 
 export function createGraphStream(opts: GraphStreamOptions): GraphStream {
   const graph = opts.graph;
@@ -82,6 +128,9 @@ export function createGraphStream(opts: GraphStreamOptions): GraphStream {
   const heartbeatMs = opts.heartbeatMs ?? DEFAULTS.heartbeatMs;
   const tokenDigest = opts.token !== undefined ? digest(opts.token) : undefined;
   const allowedOrigins = new Set(opts.allowedOrigins ?? []);
+  const gzipLevel = opts.gzipLevel ?? DEFAULTS.gzipLevel;
+  if (!Number.isInteger(gzipLevel) || gzipLevel < 1 || gzipLevel > 9) throw new RangeError(`gzipLevel ${gzipLevel} is not a zlib level 1–9`);
+  const built = opts.onSnapshotBuilt;
 
   const wss = new WebSocketServer({
     noServer: true,
@@ -135,12 +184,12 @@ export function createGraphStream(opts: GraphStreamOptions): GraphStream {
     if (c.view.clients.size === 0) views.delete(c.view.key);
   };
 
-  const send = (c: Client, data: Buffer, snapshot = false): void => {
+  const send = (c: Client, data: Buffer, snapshot = false, binary = false): void => {
     if (c.ws.readyState !== WebSocket.OPEN) return;
     c.outstanding++;
     if (snapshot) c.snapshotBytes += data.length;
-    // text frames: a Buffer would go out as a binary frame (a Blob in browsers)
-    c.ws.send(data, { binary: false }, () => {
+    // JSON goes in text frames (a Buffer would go out as a binary frame, a Blob in browsers); gzip in binary ones
+    c.ws.send(data, { binary }, () => {
       c.outstanding--;
       if (snapshot) c.snapshotBytes -= data.length;
       if (c.stale && c.outstanding === 0 && !c.closed) sendSnapshot(c, 'slow-client');
@@ -155,6 +204,11 @@ export function createGraphStream(opts: GraphStreamOptions): GraphStream {
     // clients that joined between two empty ranges start at different seqs: one buffer per starting point
     const byFrom = new Map<number, Buffer>();
     for (const c of v.clients) {
+      if (c.awaiting) {
+        c.awaiting.ops.push(opsJson.slice(1, -1));
+        c.awaiting.upTo = seq;
+        continue;
+      }
       if (c.stale || c.ws.readyState !== WebSocket.OPEN) continue;
       if (c.ws.bufferedAmount - c.snapshotBytes > maxBuffered) {
         c.stale = true;
@@ -178,25 +232,71 @@ export function createGraphStream(opts: GraphStreamOptions): GraphStream {
     for (const v of views.values()) flush(v);
   };
 
-  const snapshotBuffer = (v: SharedView, reason: Reason): Buffer => {
+  /** The view's snapshot at the current seq: its JSON assembled once (a copy of the elements' cached JSON). */
+  const snapshotOf = (v: SharedView): Snapshot => {
     const seq = graph.seq;
-    if (!v.snapshot || v.snapshot.seq !== seq) v.snapshot = { seq, graphJson: v.view.serializeBuffer(json), buffers: new Map() };
-    let buf = v.snapshot.buffers.get(reason);
-    if (!buf) {
-      const head = Buffer.from(`{"type":"snapshot","version":${GRAPH_PROTOCOL_VERSION},"seq":${seq},"reason":"${reason}","filter":${v.filterJson},"graph":`);
-      buf = Buffer.concat([head, v.snapshot.graphJson, CLOSE_BRACE]);
-      v.snapshot.buffers.set(reason, buf);
-    }
+    if (v.snapshot && v.snapshot.seq === seq) return v.snapshot;
+    const t = performance.now();
+    const head = Buffer.from(`{"type":"snapshot","version":${GRAPH_PROTOCOL_VERSION},"seq":${seq},"filter":${v.filterJson},"graph":`);
+    const body = v.view.serializeBuffer(json, head);
+    const s: Snapshot = { seq, body, json: new Map(), gzip: undefined, gz: new Map() };
+    v.snapshot = s;
+    built?.({ encoding: 'json', seq, filter: v.view.filter, bytes: body.length, ms: performance.now() - t });
+    return s;
+  };
+
+  const jsonMessage = (s: Snapshot, reason: Reason): Buffer => {
+    let buf = s.json.get(reason);
+    if (!buf) s.json.set(reason, (buf = Buffer.concat([s.body, TAILS.get(reason)!])));
     return buf;
   };
 
-  /** Sends c a snapshot of its view; ops queued for the view go out first, so the view's clients stay in step. */
+  /** The gzip of jsonMessage(s, reason): the body is deflated once in the thread pool, each reason adds its tail. */
+  const gzipMessage = async (v: SharedView, s: Snapshot, reason: Reason): Promise<Buffer> => {
+    if (!s.gzip) {
+      const t = performance.now();
+      s.gzip = deflateShared(s.body, gzipLevel);
+      s.gzip.then((z) => built?.({ encoding: 'gzip', seq: s.seq, filter: v.view.filter, bytes: z.deflated.length, ms: performance.now() - t }), () => undefined);
+    }
+    const shared = await s.gzip;
+    let buf = s.gz.get(reason);
+    if (!buf) s.gz.set(reason, (buf = gzipWithTail(shared, TAILS.get(reason)!)));
+    return buf;
+  };
+
+  /**
+   * Sends c a snapshot of its view; ops queued for the view go out first, so the view's clients stay in step. A gzip
+   * client's snapshot is sent once compressed; deltas flushed meanwhile are held and sent right after it as one.
+   */
   function sendSnapshot(c: Client, reason: Reason): void {
     if (c.closed) return;
     flush(c.view);
     c.stale = false;
-    send(c, snapshotBuffer(c.view, reason), true);
-    c.lastSeq = graph.seq;
+    const s = snapshotOf(c.view);
+    if (c.encoding === 'json') {
+      c.awaiting = undefined;
+      send(c, jsonMessage(s, reason), true);
+      c.lastSeq = s.seq;
+      return;
+    }
+    const wait: Awaiting = { seq: s.seq, ops: [], upTo: s.seq };
+    c.awaiting = wait; // a later snapshot request replaces it: this one is then dropped
+    const view = c.view;
+    gzipMessage(view, s, reason).then((buf) => {
+      if (c.awaiting !== wait) return;
+      c.awaiting = undefined;
+      send(c, buf, true, true);
+      c.lastSeq = wait.seq;
+      if (wait.ops.length > 0) {
+        send(c, Buffer.from(`{"type":"delta","from":${wait.seq + 1},"seq":${wait.upTo},"ops":[${wait.ops.join(',')}]}`));
+        c.lastSeq = wait.upTo;
+      }
+    }, (err: Error) => {
+      if (c.awaiting !== wait) return;
+      c.awaiting = undefined;
+      log.error({ err: err.message, filter: view.view.filter }, 'graph stream: compressing a snapshot failed: closing the client');
+      if (c.ws.readyState === WebSocket.OPEN) c.ws.close(CLOSE_CODES.internalError, 'snapshot compression failed');
+    });
   }
 
   const sendError = (ws: WebSocket, e: ErrorMessage): void => {
@@ -236,8 +336,8 @@ export function createGraphStream(opts: GraphStreamOptions): GraphStream {
 
   // ------------------------------------------------------------------ connections
 
-  const onConnection = (ws: WebSocket, filter: GraphFilter): void => {
-    const c: Client = { ws, view: viewFor(filter), lastSeq: 0, alive: true, stale: false, outstanding: 0, snapshotBytes: 0, closed: false };
+  const onConnection = (ws: WebSocket, filter: GraphFilter, encoding: SnapshotEncoding): void => {
+    const c: Client = { ws, encoding, view: viewFor(filter), awaiting: undefined, lastSeq: 0, alive: true, stale: false, outstanding: 0, snapshotBytes: 0, closed: false };
     clients.add(c);
     sendSnapshot(c, 'connect');
     c.view.clients.add(c);
@@ -324,7 +424,9 @@ export function createGraphStream(opts: GraphStreamOptions): GraphStream {
         return;
       }
       let filter: GraphFilter;
+      let encoding: SnapshotEncoding;
       try {
+        encoding = encodingFromQuery(url.searchParams);
         filter = filterFromQuery(url.searchParams);
       } catch (err) {
         const e = err as StreamError;
@@ -336,7 +438,7 @@ export function createGraphStream(opts: GraphStreamOptions): GraphStream {
           ws.close(CLOSE_CODES.shutdown, 'ECN_STREAM_SHUTDOWN');
           return;
         }
-        onConnection(ws, filter);
+        onConnection(ws, filter, encoding);
       });
     },
     clientCount: () => clients.size,
@@ -362,8 +464,6 @@ export function createGraphStream(opts: GraphStreamOptions): GraphStream {
     },
   };
 }
-
-const CLOSE_BRACE = Buffer.from('}');
 
 function digest(s: string): Buffer {
   return createHash('sha256').update(s).digest();

@@ -3,7 +3,7 @@
  * filterFromQuery) and what the server sends a client (parseServerMessage). Strict: unknown keys and wrong types
  * are refused with a StreamError whose message names the field and whose hint says what to send instead.
  */
-import { EDGE_KINDS, GRAPH_PROTOCOL_VERSION, NODE_KINDS, type ClientMessage, type GraphFilter, type ServerMessage, type StreamErrorCode } from './protocol.js';
+import { EDGE_KINDS, GRAPH_PROTOCOL_VERSION, NODE_KINDS, SNAPSHOT_ENCODINGS, type ClientMessage, type GraphFilter, type ServerMessage, type SnapshotEncoding, type StreamErrorCode } from './protocol.js';
 import type { NodeKind } from '../graph/types.js';
 
 /** The codes a server sends, and those a client raises itself. */
@@ -69,24 +69,36 @@ function parseKinds(v: unknown, where: string): NodeKind[] {
   });
 }
 
-/** The filter of a connection URL: ?application=A&agent=N&kinds=k1,k2 (and token, which is not a filter). */
+/** The filter of a connection URL: ?application=A&agent=N&kinds=k1,k2 (and token and encoding, which are not filters). */
 export function filterFromQuery(params: URLSearchParams): GraphFilter {
   const out: GraphFilter = {};
   const seen = new Set<string>();
   for (const [k, value] of params) {
     if (seen.has(k)) throw badFilter(`query parameter '${k}' is given twice`, 'give it once');
     seen.add(k);
-    if (k === 'token') continue;
+    if (k === 'token' || k === 'encoding') continue;
     if (k === 'application' || k === 'agent') {
       if (value === '') throw badFilter(`query parameter '${k}' is empty`, `leave ${k} out to keep every ${k}`);
       out[k] = value;
     } else if (k === 'kinds') {
       out.kinds = parseKinds(value === '' ? [] : value.split(','), 'query parameter kinds');
     } else {
-      throw badFilter(`unknown query parameter '${k}'`, 'allowed: application, agent, kinds (comma-separated), token');
+      throw badFilter(`unknown query parameter '${k}'`, 'allowed: application, agent, kinds (comma-separated), token, encoding');
     }
   }
   return out;
+}
+
+/** How the client wants its snapshots: ?encoding=gzip or json (the default when absent). */
+export function encodingFromQuery(params: URLSearchParams): SnapshotEncoding {
+  const all = params.getAll('encoding');
+  if (all.length === 0) return 'json';
+  const v = all[0]!;
+  if (all.length > 1 || !(SNAPSHOT_ENCODINGS as readonly string[]).includes(v)) {
+    const what = all.length > 1 ? 'is given twice' : v === '' ? 'is empty' : `'${v}' is not a snapshot encoding`;
+    throw new StreamError('ECN_STREAM_BAD_ENCODING', `query parameter 'encoding' ${what}`, `give encoding=gzip (snapshots as gzipped binary frames) or encoding=json (text frames, the default), once`);
+  }
+  return v as SnapshotEncoding;
 }
 
 /** One text frame from a client. */
@@ -191,7 +203,7 @@ function checkSerializedGraph(g: unknown, where: string): void {
   });
 }
 
-const ERROR_CODES: readonly string[] = ['ECN_STREAM_BAD_MESSAGE', 'ECN_STREAM_BAD_FILTER', 'ECN_STREAM_UNAUTHORIZED', 'ECN_STREAM_FORBIDDEN_ORIGIN', 'ECN_STREAM_TOO_LARGE', 'ECN_STREAM_SHUTDOWN'];
+const ERROR_CODES: readonly string[] = ['ECN_STREAM_BAD_MESSAGE', 'ECN_STREAM_BAD_FILTER', 'ECN_STREAM_BAD_ENCODING', 'ECN_STREAM_UNAUTHORIZED', 'ECN_STREAM_FORBIDDEN_ORIGIN', 'ECN_STREAM_TOO_LARGE', 'ECN_STREAM_SHUTDOWN'];
 
 /** One text frame from the server; a StreamError (ECN_STREAM_BAD_MESSAGE) names what is wrong. */
 export function parseServerMessage(text: string): ServerMessage {

@@ -1,7 +1,8 @@
 /**
  * The link-graph stream protocol (WebSocket at `/graph` on the manager's HTTP port), shared by the server, the
- * `ecn graph` CLI and the browser viewer. JSON text frames, one message per frame. docs/graph-protocol.md is the
- * prose version of this file.
+ * `ecn graph` CLI and the browser viewer. JSON text frames, one message per frame; a client that connects with
+ * `?encoding=gzip` gets each snapshot as one binary frame instead, holding the gzip of the same JSON text (deltas
+ * and errors stay text). docs/graph-protocol.md is the prose version of this file.
  *
  * Server → client:
  *   snapshot  the whole (filtered) graph, graphology's serialization, as of `seq`; always the first message, and sent
@@ -20,6 +21,13 @@ export const GRAPH_PROTOCOL_VERSION = 1;
 
 /** The WebSocket subprotocol a client may offer (browsers that send `bearer.TOKEN` should offer this one too). */
 export const GRAPH_SUBPROTOCOL = 'ecn.graph.v1';
+
+/**
+ * How snapshots travel, chosen at connect with the query parameter `encoding`: `json` (the default) as text frames,
+ * `gzip` as one binary frame each holding the gzip of the exact JSON text a `json` client gets.
+ */
+export type SnapshotEncoding = 'json' | 'gzip';
+export const SNAPSHOT_ENCODINGS: readonly SnapshotEncoding[] = ['json', 'gzip'];
 
 /** Which part of the graph a client wants; all given conditions must hold (empty: everything). */
 export interface GraphFilter {
@@ -53,6 +61,7 @@ export interface DeltaMessage {
 export type StreamErrorCode =
   | 'ECN_STREAM_BAD_MESSAGE' // not JSON, or not one of the client messages below
   | 'ECN_STREAM_BAD_FILTER' // a filter with unknown keys or values
+  | 'ECN_STREAM_BAD_ENCODING' // ?encoding= is not json or gzip (HTTP 400 at upgrade)
   | 'ECN_STREAM_UNAUTHORIZED' // missing or wrong bearer token (sent as HTTP 401 when refused at upgrade)
   | 'ECN_STREAM_FORBIDDEN_ORIGIN' // Origin not allowed (HTTP 403 at upgrade)
   | 'ECN_STREAM_TOO_LARGE' // a client message over the maximum size
@@ -80,5 +89,6 @@ export const CLOSE_CODES = {
   unauthorized: 4401,
   forbiddenOrigin: 4403,
   tooLarge: 1009,
+  internalError: 1011,
   shutdown: 1001,
 } as const;

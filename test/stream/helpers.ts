@@ -5,6 +5,7 @@ import type { EdgeAttributes, NodeAttributes } from '../../src/graph/types.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { gunzipSync } from 'node:zlib';
 import WebSocket from 'ws';
 import { createGraphStream, type GraphStream, type GraphStreamOptions } from '../../src/stream/graph-stream.js';
 import type { ServerMessage } from '../../src/stream/protocol.js';
@@ -142,26 +143,40 @@ export async function startStreamServer(opts: GraphStreamOptions): Promise<TestS
   };
 }
 
-/** A raw client that queues what it receives. */
+/** One frame as received: binary frames (gzip snapshots) are gunzipped into `text`. */
+export interface Frame { message: ServerMessage; binary: boolean; text: string; bytes: Buffer }
+
+/**
+ * A raw client that queues what it receives. Binary frames are accepted only from a URL with encoding=gzip (and
+ * gunzipped); any other binary frame throws.
+ */
 export class RawClient {
   readonly ws: WebSocket;
-  private readonly queue: ServerMessage[] = [];
-  private waiting: Array<(m: ServerMessage) => void> = [];
+  private readonly queue: Frame[] = [];
+  private waiting: Array<(f: Frame) => void> = [];
   readonly closed: Promise<{ code: number; reason: string }>;
   readonly opened: Promise<void>;
 
   constructor(url: string, opts: WebSocket.ClientOptions & { protocols?: string[] } = {}) {
     this.ws = new WebSocket(url, opts.protocols ?? [], opts);
+    const gzip = new URL(url).searchParams.get('encoding') === 'gzip';
     this.ws.on('message', (d, isBinary) => {
-      if (isBinary) throw new Error('the server sent a binary frame');
-      const m = JSON.parse(String(d)) as ServerMessage;
+      const bytes = Array.isArray(d) ? Buffer.concat(d) : Buffer.from(d as Buffer);
+      if (isBinary && !gzip) throw new Error('the server sent a binary frame');
+      const text = isBinary ? gunzipSync(bytes).toString('utf8') : bytes.toString('utf8');
+      const f: Frame = { message: JSON.parse(text) as ServerMessage, binary: isBinary, text, bytes };
       const w = this.waiting.shift();
-      if (w) w(m);
-      else this.queue.push(m);
+      if (w) w(f);
+      else this.queue.push(f);
     });
     this.opened = new Promise((resolve, reject) => {
       this.ws.once('open', () => resolve());
-      this.ws.once('unexpected-response', (_req, res) => reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode })));
+      this.ws.once('unexpected-response', (_req, res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (x: string) => { body += x; });
+        res.on('end', () => reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode, body })));
+      });
       this.ws.once('error', reject);
     });
     this.opened.catch(() => undefined);
@@ -169,8 +184,12 @@ export class RawClient {
   }
 
   next(): Promise<ServerMessage> {
-    const m = this.queue.shift();
-    if (m) return Promise.resolve(m);
+    return this.nextFrame().then((f) => f.message);
+  }
+
+  nextFrame(): Promise<Frame> {
+    const f = this.queue.shift();
+    if (f) return Promise.resolve(f);
     return new Promise((resolve) => this.waiting.push(resolve));
   }
 
@@ -183,10 +202,16 @@ export class RawClient {
 
 /** The HTTP status a refused upgrade got. */
 export async function refusedStatus(c: RawClient): Promise<number> {
+  return (await refusal(c)).status;
+}
+
+/** The HTTP status and body (JSON) of a refused upgrade. */
+export async function refusal(c: RawClient): Promise<{ status: number; body: unknown }> {
   try {
     await c.opened;
   } catch (err) {
-    return (err as { status?: number }).status ?? -1;
+    const e = err as { status?: number; body?: string };
+    return { status: e.status ?? -1, body: e.body ? JSON.parse(e.body) : undefined };
   }
   throw new Error('the upgrade was accepted');
 }
