@@ -38,6 +38,11 @@ export interface StreamClientOptions {
   socket: (url: string) => SocketLike;
   listener: StreamListener;
   filter?: GraphFilter;
+  /**
+   * Decompresses a gzip snapshot frame (docs/graph-protocol.md, compressed snapshots). Given, the client asks for
+   * them (`encoding=gzip` is added to the URL); the browser's is DecompressionStream('gzip').
+   */
+  gunzip?: (data: ArrayBuffer | ArrayBufferView) => Promise<string>;
   /** first reconnect delay (default 500 ms), doubled up to maxBackoffMs (default 10 s) */
   backoffMs?: number;
   maxBackoffMs?: number;
@@ -55,6 +60,9 @@ function frameText(data: unknown): string | undefined {
 }
 
 export class StreamClient {
+  /** frames still being decompressed: later frames wait behind them, so the order holds */
+  private decoding = 0;
+  private inbox: Promise<void> = Promise.resolve();
   private ws: SocketLike | undefined;
   private lastSeq: number | undefined;
   private waitingForSnapshot = true;
@@ -107,7 +115,8 @@ export class StreamClient {
     this.opts.listener.status?.({ state: 'connecting' });
     let ws: SocketLike;
     try {
-      ws = this.opts.socket(this.opts.url);
+      const url = this.opts.gunzip ? `${this.opts.url}${this.opts.url.includes('?') ? '&' : '?'}encoding=gzip` : this.opts.url;
+      ws = this.opts.socket(url);
       // binary frames as ArrayBuffer (the browser's default is Blob, which would need an async read)
       (ws as { binaryType?: string }).binaryType = 'arraybuffer';
     } catch (err) {
@@ -122,9 +131,8 @@ export class StreamClient {
       this.opts.listener.status?.({ state: 'connected' });
       if (this.filter && Object.keys(this.filter).length > 0) this.send({ type: 'filter', filter: this.filter });
     };
-    ws.onmessage = (ev) => {
-      const text = frameText(ev.data);
-      if (text === undefined) return;
+    const handle = (text: string | undefined): void => {
+      if (text === undefined || this.ws !== ws) return;
       let msg: ServerMessage;
       try {
         msg = JSON.parse(text) as ServerMessage;
@@ -132,6 +140,26 @@ export class StreamClient {
         return;
       }
       this.receive(msg, (reason) => (closeReason = reason));
+    };
+    ws.onmessage = (ev) => {
+      const data = ev.data;
+      const gunzip = this.opts.gunzip && typeof data !== 'string' ? this.opts.gunzip : undefined;
+      if (!gunzip && this.decoding === 0) {
+        handle(frameText(data));
+        return;
+      }
+      this.decoding++;
+      const decoded = gunzip
+        ? gunzip(data as ArrayBuffer).catch(() => {
+          // a snapshot that cannot be read: ask for another
+          this.resync();
+          return undefined;
+        })
+        : Promise.resolve(frameText(data));
+      this.inbox = this.inbox.then(() => decoded).then((text) => {
+        this.decoding--;
+        handle(text);
+      });
     };
     ws.onerror = () => undefined;
     ws.onclose = (ev) => {

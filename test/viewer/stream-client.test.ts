@@ -131,3 +131,35 @@ test('an error message is reported, and a closed connection is dialled again wit
   await new Promise((r) => setTimeout(r, 30));
   assert.equal(sockets.length, 2, 'no reconnect after stop()');
 });
+
+test('gzip snapshots: asked for in the URL, decompressed in order (deltas behind a snapshot being decompressed wait for it); a bad one asks for a resync', async () => {
+  const { gzipSync, gunzip } = await import('node:zlib');
+  const { promisify } = await import('node:util');
+  const unzip = promisify(gunzip);
+  const sockets: FakeSocket[] = [];
+  const got: string[] = [];
+  const client = new StreamClient({
+    url: 'ws://x/graph?token=t',
+    socket: (url) => { const s = new FakeSocket(url); sockets.push(s); return s; },
+    gunzip: async (data) => String(await unzip(data as Buffer)),
+    listener: { snapshot: (m) => got.push(`snapshot:${m.seq}`), delta: (m) => got.push(`delta:${m.seq}`) },
+  });
+  client.start();
+  const s = sockets[0]!;
+  assert.equal(s.url, 'ws://x/graph?token=t&encoding=gzip');
+  s.open();
+  s.onmessage?.({ data: gzipSync(JSON.stringify(snapshot(7))) });
+  s.receive(delta(8, 8)); // a text frame right behind the compressed snapshot
+  assert.deepEqual(got, [], 'nothing is delivered before the snapshot is decompressed');
+  await eventually(() => got.length === 2, 'both delivered');
+  assert.deepEqual(got, ['snapshot:7', 'delta:8']);
+  s.onmessage?.({ data: Buffer.from('not gzip') });
+  await eventually(() => s.sent.length > 0, 'a resync is asked for');
+  assert.deepEqual(s.sent, [{ type: 'resync' }]);
+  s.receive(delta(9, 9)); // dropped: the client waits for the snapshot it asked for
+  s.onmessage?.({ data: gzipSync(JSON.stringify({ ...snapshot(9), reason: 'resync' })) });
+  s.receive(delta(10, 10));
+  await eventually(() => got.length === 4, 'the new snapshot and the delta after it');
+  assert.deepEqual(got, ['snapshot:7', 'delta:8', 'snapshot:9', 'delta:10']);
+  client.stop();
+});
