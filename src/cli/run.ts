@@ -2,6 +2,7 @@
  * `ecn run`: the manager against any router, real or simulated. It loads the manifests, keeps every router
  * converged, and reloads when files in the manifest directories change.
  */
+import { randomBytes } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
@@ -86,7 +87,7 @@ export function registerRun(program: Command, ctx: CommandContext): void {
       elector?.start();
       // the port first: the probes answer (not ready) while the manager waits for the router
       const http = await startManagerHttp({
-        manager, host: o.http.host, port: o.http.port, token: o.token ?? process.env.ECN_TOKEN, logger: ctx.io.logger,
+        manager, host: o.http.host, port: o.http.port, token: tokenFor(o, ctx), logger: ctx.io.logger,
         ...(elector ? { leadership: () => ({ leader: elector.isLeader, holder: elector.holder }) } : {}),
       });
       for (const line of describeHttp(http)) writeLine(ctx.io.stdout, line);
@@ -154,4 +155,16 @@ export function registerRun(program: Command, ctx: CommandContext): void {
       if (lost !== undefined) await leaseLost();
       await elector?.stop();
     });
+}
+
+/**
+ * The token protecting /graph and /api. In a cluster one is required: without ECN_TOKEN (deploy/base reads it from
+ * the Secret ecn-router-manager) they stay closed, behind a random token nobody knows, and the log says how to open
+ * them. Elsewhere no token means open (a developer's machine, where the port listens on 127.0.0.1 by default).
+ */
+function tokenFor(o: { token?: string; kube?: boolean }, ctx: CommandContext): string | undefined {
+  const token = o.token ?? process.env.ECN_TOKEN;
+  if (token || !o.kube || !process.env.KUBERNETES_SERVICE_HOST) return token || undefined;
+  writeLine(ctx.io.stderr, 'warning: no token configured in a cluster: /graph and /api stay closed; create the Secret ecn-router-manager with a key token (deploy/README.md), or pass --token');
+  return randomBytes(24).toString('base64url');
 }

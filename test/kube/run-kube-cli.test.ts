@@ -7,7 +7,7 @@ import { buildFromCrs } from '../../src/kube/cr-source.js';
 import { PLURALS } from '../../src/kube/kinds.js';
 import type { KubeObject } from '../../src/kube/supervised-informer.js';
 import type { Kind } from '../../src/model/schemas.js';
-import { runEcn } from '../support/cli.js';
+import { runEcn, startEcn } from '../support/cli.js';
 import { relocatedBodies } from './example-crs.js';
 
 let server: KubeApiServer;
@@ -92,4 +92,23 @@ test('ecn run without a model source, or with two, is a usage error', async () =
   assert.match(none.err, /ECN_CLI_USAGE.*--manifests DIR… or --kube/s);
   const both = await runEcn(['run', '--kube', '--manifests', 'x', '--http', '127.0.0.1:0']);
   assert.equal(both.code, 2);
+});
+
+test('in a cluster without a token, /graph and /api stay closed and the command says how to open them', async () => {
+  const saved = { host: process.env.KUBERNETES_SERVICE_HOST, token: process.env.ECN_TOKEN };
+  process.env.KUBERNETES_SERVICE_HOST = '10.0.0.1'; // as in a pod (nothing connects to it: --kube-server is given)
+  delete process.env.ECN_TOKEN;
+  const ecnRun = startEcn(['run', '--kube', '--kube-server', server.url, '--namespace', 'ecn', '--router', ecn.url, '--no-router-resources', '--no-leader-elect', '--http', '127.0.0.1:0', '--observe-interval', '60000']);
+  try {
+    await until(() => /^metrics: /m.test(ecnRun.out()) || ecnRun.ended(), 'the HTTP port is up');
+    const base = /^metrics: (http:\/\/127\.0\.0\.1:\d+)\/metrics$/m.exec(ecnRun.out())?.[1];
+    assert.ok(base, ecnRun.out() + ecnRun.err());
+    assert.match(ecnRun.err(), /no token configured in a cluster: \/graph and \/api stay closed/);
+    assert.equal((await fetch(`${base}/api/status`)).status, 401);
+    assert.equal((await fetch(`${base}/healthz`)).status, 200, 'the probes stay open');
+  } finally {
+    if (saved.host === undefined) delete process.env.KUBERNETES_SERVICE_HOST; else process.env.KUBERNETES_SERVICE_HOST = saved.host;
+    if (saved.token !== undefined) process.env.ECN_TOKEN = saved.token;
+    assert.equal(await ecnRun.stop(), 0, ecnRun.err());
+  }
 });
