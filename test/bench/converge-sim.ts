@@ -29,7 +29,13 @@ const startMs = performance.now() - t0;
 const rss = (): number => process.memoryUsage().rss;
 process.stdout.write(`${JSON.stringify({ url: ecn.url, agents: n, startMs: Math.round(startMs), rss: rss() })}\n`);
 createInterface({ input: process.stdin }).on('line', (line) => {
-  if (line.trim() === 'rss') process.stdout.write(`${JSON.stringify({ rss: rss() })}\n`);
+  if (line.trim() === 'rss') {
+    const before = rss();
+    // and after a full collection (node --expose-gc): what the network holds, without the garbage of the run
+    const gc = (globalThis as { gc?: () => void }).gc;
+    if (gc) { gc(); gc(); }
+    process.stdout.write(`${JSON.stringify({ rss: before, rssAfterGc: gc ? rss() : undefined, heapAfterGc: gc ? process.memoryUsage().heapUsed : undefined })}\n`);
+  }
   // CPU time (user + system, µs) spent so far: per-operation cost that a loaded machine does not distort much
   if (line.trim() === 'cpu') { const c = process.cpuUsage(); process.stdout.write(`${JSON.stringify({ cpuUs: c.user + c.system })}\n`); }
 });

@@ -40,7 +40,7 @@ function heapAfterGc(): number | undefined {
 interface SimChild { url: string; startMs: number; rss: number; child: ChildProcess; lines: Interface; ask(cmd: string): Promise<Record<string, number>> }
 
 async function startSim(n: number): Promise<SimChild> {
-  const child = spawn(process.execPath, ['--max-old-space-size=4096', ...(process.env.ECN_BENCH_SIM_NODE_ARGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', CHILD, String(n)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--max-old-space-size=4096', '--expose-gc', ...(process.env.ECN_BENCH_SIM_NODE_ARGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', CHILD, String(n)], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout! });
   const queue: string[] = [];
   let wake: (() => void) | undefined;
@@ -162,9 +162,10 @@ export async function benchConverge(n: number): Promise<void> {
       current = next;
     }
     console.log(`one change (a new route, 2 routers): p50 ${pct(latencies, 0.5).toFixed(1)} ms, p99 ${pct(latencies, 0.99).toFixed(1)} ms over ${latencies.length}`);
-    const simRss = (await sim.ask('rss')).rss ?? 0;
+    const simMem = await sim.ask('rss');
+    const simRss = simMem.rss ?? 0;
     const heap = heapAfterGc();
-    console.log(`RSS: manager ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB${heap === undefined ? '' : ` (live heap ${heap.toFixed(0)} MB)`}, simulator ${(simRss / 2 ** 20).toFixed(0)} MB`);
+    console.log(`RSS: manager ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB${heap === undefined ? '' : ` (live heap ${heap.toFixed(0)} MB)`}, simulator ${(simRss / 2 ** 20).toFixed(0)} MB${simMem.rssAfterGc ? ` (after a full GC: ${(simMem.rssAfterGc / 2 ** 20).toFixed(0)} MB, live heap ${((simMem.heapAfterGc ?? 0) / 2 ** 20).toFixed(0)} MB)` : ''}`);
   } finally {
     await manager.stop();
     sim.child.stdin!.end();
