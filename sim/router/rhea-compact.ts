@@ -44,7 +44,10 @@ export function compactRhea(): boolean {
     const original = link.init;
     link.init = function compactInit(this: object, ...args: unknown[]): void {
       withoutOwnAccessors(this, linkNames, () => original.apply(this, args));
+      lazyDetach(this as { local: Record<string, unknown> });
     };
+    plainRemoteAttach(link as unknown as { on_attach?: unknown });
+    slimLocalAttach(link as unknown as { _process?: unknown });
     connectionNames = new Set([...CONNECTION_ALIASES, 'error']);
     dictionaryLinkTables(Connection.prototype as { create_session?: unknown });
     applied = true;
@@ -127,3 +130,102 @@ function defineRemoteAccessors(proto: object, aliases: string[], frame: string, 
     configurable: true,
   });
 }
+
+/**
+ * rhea keeps the peer's attach frame for the life of a link (`link.remote.attach`) as it was decoded: a composite
+ * whose fields, source and target are arrays of AMQP-typed wrappers, read through getters. Sixteen links per uplink
+ * (both ends) made those wrappers about a third of an in-process edge router's heap. After rhea has handled the
+ * attach, the frame is replaced by a plain object with the same field values (what the getters returned), source
+ * and target included, so every later read gives the same value.
+ */
+function plainRemoteAttach(proto: { on_attach?: unknown }): void {
+  const original = proto.on_attach;
+  if (typeof original !== 'function' || !String(original).includes('this.remote.attach = frame.performative')) return;
+  proto.on_attach = function plainAttach(this: WithRemote, ...args: unknown[]): unknown {
+    const result = (original as (...a: unknown[]) => unknown).apply(this, args);
+    slimIfOpen(this as unknown as LinkInternals);
+    return result;
+  };
+  // the session stores the frame on the link again after the link handled it: convert it there
+  const { Session } = { Session: require('rhea/lib/session.js') as { prototype: { on_attach?: unknown } } };
+  const sessionAttach = Session.prototype.on_attach;
+  if (typeof sessionAttach !== 'function' || !String(sessionAttach).includes('link.remote.attach = frame.performative')) return;
+  Session.prototype.on_attach = function plainSessionAttach(this: { remote: { handles: Record<number, WithRemote> } }, frame: { performative: { handle: number } }): unknown {
+    const result = (sessionAttach as (f: unknown) => unknown).call(this, frame);
+    const link = this.remote.handles[frame.performative.handle];
+    const attach = link?.remote.attach;
+    if (link && attach && Array.isArray((attach as { value?: unknown }).value)) {
+      const plain = plainComposite(attach);
+      for (const side of ['source', 'target']) if (plain[side]) plain[side] = plainComposite(plain[side] as Record<string, unknown>);
+      link.remote.attach = plain;
+    }
+    return result;
+  };
+}
+
+/** The fields of a decoded composite (its enumerable getters), without the typed array behind them. */
+function plainComposite(c: Record<string, unknown>): Record<string, unknown> {
+  if (!Array.isArray(c.value)) return c;
+  const out: Record<string, unknown> = {};
+  for (const k in c) {
+    if (k === 'value') continue;
+    const v = c[k];
+    if (typeof v !== 'function') out[k] = v;
+  }
+  return out;
+}
+
+interface LinkInternals {
+  local: { attach: Record<string, unknown> };
+  state: { local_open: boolean; remote_open: boolean };
+  connection?: { options?: { reconnect?: unknown } };
+  [SLIM]?: true;
+}
+const SLIM = Symbol('ecn.sim.slimLocalAttach');
+
+/**
+ * The attach frame a link sends is kept too (`link.local.attach`), as an encodable composite of AMQP-typed values,
+ * about 25 wrappers a link: 400 per in-process edge router, with their arrays a third of its heap. Once the link is
+ * open both ways rhea reads only `role` and the settle modes from it, and sends it again only when rhea itself
+ * reconnects the connection; so on connections without rhea's reconnect (every simulated router's, and the
+ * management client's) the frame becomes a plain object with those fields after it was sent.
+ */
+function slimLocalAttach(proto: { _process?: unknown }): void {
+  const original = proto._process;
+  if (typeof original !== 'function' || !String(original).includes('this.session.output(this.local.attach)')) return;
+  proto._process = function slimProcess(this: LinkInternals, ...args: unknown[]): unknown {
+    const result = (original as (...a: unknown[]) => unknown).apply(this, args);
+    slimIfOpen(this);
+    return result;
+  };
+}
+
+/** After the attach went out and the peer's came in (whichever was last): the local frame as plain fields. */
+function slimIfOpen(link: LinkInternals): void {
+  // open_requests > 0: our attach is still to be sent (need_open() would consume the request: never call it here)
+  if (link[SLIM] || !link.state.local_open || !link.state.remote_open || ((link.state as { open_requests?: number }).open_requests ?? 0) > 0) return;
+  link[SLIM] = true;
+  // rhea's reconnect (set on a connection it dialled) re-sends the frame; accepted connections never reconnect
+  if (link.connection?.options?.reconnect) return;
+  const a = link.local.attach;
+  link.local.attach = { handle: a.handle, name: a.name, role: a.role, snd_settle_mode: a.snd_settle_mode, rcv_settle_mode: a.rcv_settle_mode, initial_delivery_count: a.initial_delivery_count };
+}
+
+/**
+ * rhea builds every link's detach frame when it creates the link; most links never detach. The frame is made when
+ * first read instead (rhea reads it to fill in the error and to send it), the same frame from then on.
+ */
+function lazyDetach(link: { local: Record<string, unknown> }): void {
+  const local = link.local;
+  const frame = local.detach as { value?: unknown } | undefined;
+  if (!frame || !Array.isArray(frame.value)) return;
+  const handle = local.handle;
+  let made: unknown;
+  delete local.detach;
+  Object.defineProperty(local, 'detach', {
+    get() { return (made ??= detachFrame({ handle, closed: true })); },
+    set(v: unknown) { made = v; },
+    enumerable: true, configurable: true,
+  });
+}
+const detachFrame = (require('rhea/lib/frames.js') as { detach: (f: Record<string, unknown>) => unknown }).detach;

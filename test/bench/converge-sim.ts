@@ -6,6 +6,7 @@
  *   node --import tsx test/bench/converge-sim.ts N
  */
 import { createInterface } from 'node:readline';
+import { writeHeapSnapshot } from 'node:v8';
 import { performance } from 'node:perf_hooks';
 import { syntheticEcn } from '../../sim/synthetic-ecn.js';
 import { startSimEcn } from '../../sim/ecn.js';
@@ -34,8 +35,12 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     // and after a full collection (node --expose-gc): what the network holds, without the garbage of the run
     const gc = (globalThis as { gc?: () => void }).gc;
     if (gc) { gc(); gc(); }
-    process.stdout.write(`${JSON.stringify({ rss: before, rssAfterGc: gc ? rss() : undefined, heapAfterGc: gc ? process.memoryUsage().heapUsed : undefined })}\n`);
+    const m = process.memoryUsage();
+    process.stdout.write(`${JSON.stringify({ rss: before, rssAfterGc: gc ? rss() : undefined, heapAfterGc: gc ? m.heapUsed : undefined, external: m.external, arrayBuffers: m.arrayBuffers })}\n`);
   }
+  // a heap snapshot, for finding what the simulated network holds (node: v8.writeHeapSnapshot)
+  const snap = /^heapsnapshot (\S+)$/.exec(line.trim());
+  if (snap) process.stdout.write(`${JSON.stringify({ file: writeHeapSnapshot(snap[1]) })}\n`);
   // CPU time (user + system, µs) spent so far: per-operation cost that a loaded machine does not distort much
   if (line.trim() === 'cpu') { const c = process.cpuUsage(); process.stdout.write(`${JSON.stringify({ cpuUs: c.user + c.system })}\n`); }
 });
