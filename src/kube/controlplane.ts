@@ -12,6 +12,9 @@
  *   Ingress        <cp>-router          only for ClusterIP with spec.ingresses.router.address: TLS passthrough to the
  *                                       message port (AMQP is not HTTP: the ingress controller must pass TLS through)
  *   Role, RoleBinding <cp>-router       only with more than one replica: skupper-router's auto-mesh lists pods
+ *
+ * After a successful apply, the optional children no longer wanted (Ingress, Role, RoleBinding: a changed Service
+ * type or replica count) are deleted when the manager owns them (src/kube/prune.ts); a user's same-named object stays.
  */
 import { systemClock, type Clock } from '../clock.js';
 import { EcnError } from '../errors.js';
@@ -19,6 +22,7 @@ import type { EcnModel } from '../model/ecn.js';
 import { bootstrapEntities, renderQdrouterdConf, renderSkupperJson } from '../plan/bootstrap.js';
 import type { KubeApi } from './kube-api.js';
 import { FIELD_MANAGER, GROUP, VERSION } from './kinds.js';
+import { PRUNABLE_KINDS, pruneChildren } from './prune.js';
 import type { KubeObject } from './supervised-informer.js';
 
 export const DEFAULT_ROUTER_IMAGE = 'quay.io/skupper/skupper-router:3.5.1';
@@ -181,6 +185,8 @@ export class ControlPlaneResources {
   /** by CR uid/name: what was applied last, when, and the status fields it gave */
   private readonly last = new Map<string, { fingerprint: string; at: number; extra: Record<string, unknown> }>();
   applies = 0;
+  /** children deleted as no longer wanted */
+  prunes = 0;
 
   constructor(opts: ControlPlaneResourceOptions) {
     this.opts = opts;
@@ -189,7 +195,8 @@ export class ControlPlaneResources {
 
   /**
    * Applies the router resources of the CR when they changed (or every `refreshMs`, which also repairs drift and
-   * picks up a LoadBalancer address); resolves with the status fields (endpoints).
+   * picks up a LoadBalancer address), then prunes the optional ones no longer wanted; resolves with the status fields
+   * (endpoints). A failed apply or prune rejects and is retried (nothing recorded as done).
    */
   async reconcile(cr: KubeObject): Promise<Record<string, unknown>> {
     const model = this.opts.model();
@@ -206,6 +213,11 @@ export class ControlPlaneResources {
       this.applies++;
       if (o.kind === 'Service') service = applied ?? o;
       if (o.kind === 'Ingress') ingressHost = (o as any).spec.rules[0].host;
+    }
+    if (objects.length > 0) {
+      const name = `${cr.metadata.name}-router`;
+      const unwanted = PRUNABLE_KINDS.filter((kind) => !objects.some((o) => o.kind === kind)).map((kind) => ({ kind, name }));
+      this.prunes += (await pruneChildren(this.opts.api, cr, this.opts.namespace, unwanted)).length;
     }
     const extra = routerEndpoints(service, this.opts.namespace, model, ingressHost);
     this.last.set(key, { fingerprint, at: now, extra });

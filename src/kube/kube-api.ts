@@ -9,7 +9,7 @@ import {
   type KubeConfig,
 } from '@kubernetes/client-node';
 import { EcnError } from '../errors.js';
-import { kubeError } from './kube-errors.js';
+import { kubeError, statusOf } from './kube-errors.js';
 import type { Kind } from '../model/schemas.js';
 import { FIELD_MANAGER, GROUP, PLURALS, VERSION } from './kinds.js';
 import type { KubeObject, ObjectList, WatchFn } from './supervised-informer.js';
@@ -39,7 +39,15 @@ export interface KubeApi {
   patchEvent(namespace: string, name: string, patch: unknown): Promise<void>;
   /** server-side apply (fieldManager ecn-router-manager, force) of a built-in object */
   apply(obj: KubeObject): Promise<KubeObject>;
+  /** GET of a ControlPlane child that may become unwanted, by name; undefined when there is none (404). Optional: a
+   *  KubeApi without it and deleteChild (a test fake) prunes nothing (src/kube/prune.ts) */
+  getChild?(kind: PrunableKind, namespace: string, name: string): Promise<KubeObject | undefined>;
+  /** DELETE of such a child, only while its uid is `uid` (a precondition: 409 otherwise); false when it was gone (404) */
+  deleteChild?(kind: PrunableKind, namespace: string, name: string, uid: string): Promise<boolean>;
 }
+
+/** The ControlPlane's children a spec change can make unwanted (src/kube/controlplane.ts), so the manager deletes. */
+export type PrunableKind = 'Ingress' | 'Role' | 'RoleBinding';
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const applyPatch = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
@@ -82,5 +90,31 @@ export function clientNodeApi(kc: KubeConfig): KubeApi {
         }
       });
     },
+    getChild: (kind, namespace, name) => wrap(`get ${kind} ${namespace}/${name}`, async () => {
+      try {
+        switch (kind) {
+          case 'Ingress': return (await net.readNamespacedIngress({ name, namespace })) as KubeObject;
+          case 'Role': return (await rbac.readNamespacedRole({ name, namespace })) as KubeObject;
+          case 'RoleBinding': return (await rbac.readNamespacedRoleBinding({ name, namespace })) as KubeObject;
+        }
+      } catch (err) {
+        if (statusOf(err) === 404) return undefined;
+        throw err;
+      }
+    }),
+    deleteChild: (kind, namespace, name, uid) => wrap(`delete ${kind} ${namespace}/${name}`, async () => {
+      const args = { name, namespace, body: { preconditions: { uid } } };
+      try {
+        switch (kind) {
+          case 'Ingress': await net.deleteNamespacedIngress(args); break;
+          case 'Role': await rbac.deleteNamespacedRole(args); break;
+          case 'RoleBinding': await rbac.deleteNamespacedRoleBinding(args); break;
+        }
+        return true;
+      } catch (err) {
+        if (statusOf(err) === 404) return false;
+        throw err;
+      }
+    }),
   };
 }

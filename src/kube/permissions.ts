@@ -25,6 +25,11 @@ export interface Permission {
 const READ: readonly Verb[] = ['get', 'list', 'watch'];
 /** the router's resources are written by server-side apply only: PATCH, which creates the object the first time */
 const APPLY: readonly Verb[] = ['create', 'patch'];
+/**
+ * the ControlPlane's optional children (src/kube/prune.ts): applied, and deleted by name once no longer wanted — a GET
+ * first, to delete only what the manager owns (its owner reference and field manager), never a user's namesake
+ */
+const APPLY_PRUNE: readonly Verb[] = ['get', 'create', 'patch', 'delete'];
 
 /** The kinds whose objects carry the manager's finalizer (kinds.ts FINALIZED_KINDS): the only objects it patches. */
 const FINALIZED_PLURALS = ['agents', 'microservices'];
@@ -52,14 +57,15 @@ export const PERMISSIONS: readonly Permission[] = [
     reason: 'owner references with blockOwnerDeletion to the ControlPlane on its children (OwnerReferencesPermissionEnforcement)',
   },
   { apiGroup: '', resource: 'events', verbs: ['create', 'patch'], reason: 'record events on the ECN objects (a repeat patches the count)' },
-  // The ControlPlane's children, by server-side apply; garbage collection deletes them with the ControlPlane.
+  // The ControlPlane's children, by server-side apply; garbage collection deletes them with the ControlPlane, the
+  // manager deletes an Ingress, Role or RoleBinding the spec no longer wants.
   { apiGroup: '', resource: 'configmaps', verbs: APPLY, reason: "the interior router's configuration" },
   { apiGroup: '', resource: 'services', verbs: APPLY, reason: 'the interior router Service (LoadBalancer or ClusterIP)' },
   { apiGroup: '', resource: 'serviceaccounts', verbs: APPLY, reason: "the interior router's ServiceAccount" },
   { apiGroup: 'apps', resource: 'deployments', verbs: APPLY, reason: 'the interior router Deployment' },
-  { apiGroup: 'rbac.authorization.k8s.io', resource: 'roles', verbs: APPLY, reason: "the interior router's Role (it may grant only what this list grants)" },
-  { apiGroup: 'rbac.authorization.k8s.io', resource: 'rolebindings', verbs: APPLY, reason: "the interior router's RoleBinding" },
-  { apiGroup: 'networking.k8s.io', resource: 'ingresses', verbs: APPLY, reason: 'the Ingress in front of a ClusterIP router Service' },
+  { apiGroup: 'rbac.authorization.k8s.io', resource: 'roles', verbs: APPLY_PRUNE, reason: "the interior router's Role (it may grant only what this list grants), deleted when down to one replica" },
+  { apiGroup: 'rbac.authorization.k8s.io', resource: 'rolebindings', verbs: APPLY_PRUNE, reason: "the interior router's RoleBinding, deleted when down to one replica" },
+  { apiGroup: 'networking.k8s.io', resource: 'ingresses', verbs: APPLY_PRUNE, reason: 'the Ingress in front of a ClusterIP router Service, deleted when the Service type or address no longer wants it' },
   { apiGroup: '', resource: 'pods', verbs: READ, reason: "granted on to the interior router's Role when it runs more than one replica (skupper-router auto-mesh lists pods); RBAC lets the manager grant only what it holds" },
   // One active manager per namespace.
   { apiGroup: 'coordination.k8s.io', resource: 'leases', verbs: ['get', 'create', 'update'], reason: 'leader election' },

@@ -45,9 +45,15 @@ test('permissions.ts: the calls the manager makes and nothing more (test/kube/rb
   assert.deepEqual([...keys].filter((k) => /^iofog\.org\/\w+:patch$/.test(k)).sort(), ['iofog.org/agents:patch', 'iofog.org/microservices:patch'], 'only finalized kinds are patched');
   assert.deepEqual([...keys].filter((k) => k.startsWith('core/events')).sort(), ['core/events:create', 'core/events:patch']);
   assert.deepEqual([...keys].filter((k) => k.startsWith('coordination.k8s.io/leases')).sort(), ['coordination.k8s.io/leases:create', 'coordination.k8s.io/leases:get', 'coordination.k8s.io/leases:update']);
-  for (const [g, r] of [['', 'configmaps'], ['', 'services'], ['', 'serviceaccounts'], ['apps', 'deployments'], ['rbac.authorization.k8s.io', 'roles'], ['rbac.authorization.k8s.io', 'rolebindings'], ['networking.k8s.io', 'ingresses']] as const) {
+  for (const [g, r] of [['', 'configmaps'], ['', 'services'], ['', 'serviceaccounts'], ['apps', 'deployments']] as const) {
     assert.deepEqual([...keys].filter((k) => k.startsWith(`${g || 'core'}/${r}:`)).sort(), [grantKey(g, r, 'create'), grantKey(g, r, 'patch')].sort(), `${r}: server-side apply only`);
   }
+  // the ControlPlane's optional children: applied, then read by name and deleted once the spec no longer wants them
+  for (const [g, r] of [['rbac.authorization.k8s.io', 'roles'], ['rbac.authorization.k8s.io', 'rolebindings'], ['networking.k8s.io', 'ingresses']] as const) {
+    assert.deepEqual([...keys].filter((k) => k.startsWith(`${g}/${r}:`)).sort(), ['create', 'delete', 'get', 'patch'].map((v) => grantKey(g, r, v)).sort(), `${r}: server-side apply, pruned by name`);
+  }
+  assert.deepEqual([...keys].filter((k) => /:(delete|deletecollection)$/.test(k)).sort(), ['networking.k8s.io/ingresses:delete', 'rbac.authorization.k8s.io/rolebindings:delete', 'rbac.authorization.k8s.io/roles:delete'], 'deletes only what it prunes');
+  assert.ok(![...keys].some((k) => /:list$/.test(k) && /ingresses|roles|rolebindings/.test(k)), 'pruning looks up by name, never lists');
   assert.ok(![...keys].some((k) => /customresourcedefinitions|nodes|namespaces/.test(k)), 'nothing cluster-scoped');
   for (const p of PERMISSIONS) assert.ok(p.reason.length > 0, `${p.resource}: say why`);
 });

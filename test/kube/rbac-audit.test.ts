@@ -3,7 +3,9 @@
  * API server with its request audit on (sim/kube/audit.ts), through every Kubernetes path it has — leader election
  * (acquire, renew, release), the informers (list, watch), status writes, Events (created, then repeated: patched),
  * finalizers (added; removed when an Agent and a Microservice are deleted), the ControlPlane's router resources by
- * server-side apply (ServiceAccount, ConfigMap, Role and RoleBinding for two replicas, Deployment, Service, Ingress).
+ * server-side apply (ServiceAccount, ConfigMap, Role and RoleBinding for two replicas, Deployment, Service, Ingress),
+ * and their pruning (the ControlPlane changed to LoadBalancer and one replica: Ingress, Role, RoleBinding looked up
+ * by name and deleted; then changed back).
  * Then: (a) every call it made is granted by src/kube/permissions.ts; (b) every grant there was used.
  *
  * The test's own reads and writes go through `server.cluster` in this process: the audit (HTTP requests) never sees
@@ -113,6 +115,16 @@ test('ecn run --kube through every Kubernetes path: leader election, informers, 
     assert.equal(getObj('apps', 'deployments', 'iofog-router').spec.replicas, 2);
     assert.ok(getObj('rbac.authorization.k8s.io', 'roles', 'iofog-router'));
 
+    // pruning: LoadBalancer and one replica → the Ingress, Role and RoleBinding no longer wanted: looked up by name and
+    // deleted; then back to ClusterIP and two replicas (applied again: the Role's grants are derived from it below)
+    const optional = () => [getObj('networking.k8s.io', 'ingresses', 'iofog-router'), getObj('rbac.authorization.k8s.io', 'roles', 'iofog-router'), getObj('rbac.authorization.k8s.io', 'rolebindings', 'iofog-router')];
+    server.cluster.patch(rt('ControlPlane'), NS, 'iofog', 'merge', { spec: { services: { router: { type: 'LoadBalancer' } }, replicas: { router: 1 } } });
+    await until(() => optional().every((o) => o === undefined), 'the Ingress, Role and RoleBinding pruned');
+    assert.equal(getObj('', 'services', 'iofog-router').spec.type, 'LoadBalancer');
+    assert.deepEqual(audited('delete', 'ingresses').concat(audited('delete', 'roles'), audited('delete', 'rolebindings')).map((e) => e.code), [200, 200, 200]);
+    server.cluster.patch(rt('ControlPlane'), NS, 'iofog', 'merge', { spec: { services: null, replicas: { router: 2 } } });
+    await until(() => optional().every((o) => o !== undefined), 'the Ingress, Role and RoleBinding applied again');
+
     // an invalid Route: an Event created; fixed, then broken the same way again: the same Event patched (count 2)
     server.cluster.create(rt('Route'), NS, { apiVersion: 'iofog.org/v3', kind: 'Route', metadata: { name: 'to-nowhere' }, spec: { application: 'demo', from: 'sensor', to: 'ghost' } });
     const invalidEvent = () => events().find((e) => e.involvedObject.name === 'to-nowhere' && e.reason === 'InvalidSpec');
@@ -178,9 +190,13 @@ test('the checks catch a grant taken away, one needed only by what the manager w
   less.delete(grantKey('apps', 'deployments', 'create'));
   less.delete(grantKey('', 'pods', 'list'));
   less.delete(grantKey('iofog.org', 'controlplanes/finalizers', 'update'));
+  less.delete(grantKey('networking.k8s.io', 'ingresses', 'delete'));
+  less.delete(grantKey('rbac.authorization.k8s.io', 'roles', 'get'));
   assert.deepEqual([...missingGrants(less).keys()].sort(), [
     'apps/deployments:create', 'core/events:patch', 'core/pods:list', 'iofog.org/controlplanes/finalizers:update',
+    'networking.k8s.io/ingresses:delete', 'rbac.authorization.k8s.io/roles:get',
   ]);
+  assert.equal(missingGrants(less).get('networking.k8s.io/ingresses:delete'), 'delete networking.k8s.io/ingresses ecn/iofog-router');
   assert.match(missingGrants(less).get('apps/deployments:create')!, /an apply that created it/);
   assert.match(missingGrants(less).get('core/pods:list')!, /Role iofog-router grants it/);
   assert.deepEqual(unusedGrants(new Set([...grantKeys(), grantKey('', 'secrets', 'get'), grantKey('iofog.org', 'agents', 'delete')])), ['core/secrets:get', 'iofog.org/agents:delete']);
