@@ -7,7 +7,7 @@
 import type { Clock } from '../src/clock.js';
 import type { Logger } from '../src/log.js';
 import { silentLogger } from '../src/log.js';
-import type { EcnModel } from '../src/model/ecn.js';
+import type { EcnModel, Microservice } from '../src/model/ecn.js';
 import type { Flavor } from '../src/router/protocol.js';
 import { bootstrapEntities } from '../src/plan/bootstrap.js';
 import { routeAddress } from '../src/plan/addresses.js';
@@ -43,6 +43,18 @@ export interface SimEcn {
 }
 
 /** Agents ordered so that every agent starts after its upstream interior-mode agents (cycles were refused by the model). */
+/** A microservice's route addresses: those it receives on (routes to it) and sends on, by route name (routes from it). */
+export function microserviceWiring(model: EcnModel, ms: Microservice): { inbound: string[]; outbound: Map<string, string> } {
+  const inbound: string[] = [];
+  const outbound = new Map<string, string>();
+  for (const route of model.routes.values()) {
+    if (route.application !== ms.application) continue;
+    if (route.to === ms.name) inbound.push(routeAddress(route.application, route.name));
+    if (route.from === ms.name) outbound.set(route.name, routeAddress(route.application, route.name));
+  }
+  return { inbound, outbound };
+}
+
 export function startOrder(model: EcnModel): string[] {
   const order: string[] = [];
   const seen = new Set<string>();
@@ -98,13 +110,7 @@ export async function startSimEcn(model: EcnModel, opts: SimEcnOptions = {}): Pr
       for (const ms of model.microservices.values()) {
         const agent = model.agents.get(ms.agent);
         if (!agent) continue;
-        const inbound: string[] = [];
-        const outbound = new Map<string, string>();
-        for (const route of model.routes.values()) {
-          if (route.application !== ms.application) continue;
-          if (route.to === ms.name) inbound.push(routeAddress(route.application, route.name));
-          if (route.from === ms.name) outbound.set(route.name, routeAddress(route.application, route.name));
-        }
+        const { inbound, outbound } = microserviceWiring(model, ms);
         const sim = new SimMicroservice({
           microservice: ms, inbound, outbound, router: { host: agent.host, port: agent.messagingPort }, host: agent.host,
           ...common,

@@ -13,13 +13,12 @@ import { silentLogger } from '../src/log.js';
 import type { Agent, EcnModel, Microservice } from '../src/model/ecn.js';
 import type { Flavor } from '../src/router/protocol.js';
 import { bootstrapEntities } from '../src/plan/bootstrap.js';
-import { routeAddress } from '../src/plan/addresses.js';
 import { errorMessage } from '../src/errors.js';
 import { SimRouter } from './router/router.js';
 import { tcpTransport, type SimTransport } from './router/transport.js';
 import { SimMicroservice } from './agent/microservice.js';
 import { HostNetwork } from './host-network.js';
-import { startOrder } from './ecn.js';
+import { microserviceWiring, startOrder } from './ecn.js';
 
 export interface LiveSimEcnOptions {
   /** where the interior's normal listener binds on TCP (the manager's URL) */
@@ -44,16 +43,6 @@ interface Running<T> { sim: T; fingerprint: string; agent: string }
 
 const agentFingerprint = (a: Agent): string => `${a.routerMode}|${a.host.toLowerCase()}`;
 
-function microserviceWiring(model: EcnModel, ms: Microservice): { inbound: string[]; outbound: Map<string, string> } {
-  const inbound: string[] = [];
-  const outbound = new Map<string, string>();
-  for (const route of model.routes.values()) {
-    if (route.application !== ms.application) continue;
-    if (route.to === ms.name) inbound.push(routeAddress(route.application, route.name));
-    if (route.from === ms.name) outbound.set(route.name, routeAddress(route.application, route.name));
-  }
-  return { inbound, outbound };
-}
 
 export class LiveSimEcn extends EventEmitter<LiveSimEcnEvents> {
   readonly network = new HostNetwork();
