@@ -20,6 +20,7 @@ import { parseAddress } from './addressing.js';
 import type { LinkStateDb } from './link-state.js';
 import { FAILED_IN_FLIGHT, RELEASED, outcomeOf, type Outcome, type OutcomeCallback } from './outcome.js';
 import { withRouterAnnotations } from './raw-message.js';
+import { directPeer, later, type DirectDelivery } from './direct-hop.js';
 import type { ConnRecord, LinkRecord, RouterContext } from './state.js';
 
 /** A message being routed by this router. */
@@ -71,9 +72,12 @@ export interface RoutingTables {
 
 const MAX_TRACE = 32;
 
+/** a framed delivery (rhea's), or the token of a direct one */
+type PendingKey = Delivery | object;
+
 export class Forwarder {
   /** our outgoing deliveries whose outcome someone waits for */
-  private readonly pending = new Map<Delivery, { done: OutcomeCallback; conn: ConnRecord; link: LinkRecord | undefined }>();
+  private readonly pending = new Map<PendingKey, { done: OutcomeCallback; conn: ConnRecord; link: LinkRecord | undefined }>();
 
   constructor(private readonly ctx: RouterContext, private readonly tables: RoutingTables) {}
 
@@ -154,13 +158,15 @@ export class Forwarder {
       case 'router': {
         this.ctx.registry.countAddress(dest.key, fromRouter ? 'transit' : 'ingress');
         if (fromRouter) this.ctx.registry.counters.deliveriesTransit++;
+        const ann = {
+          to: msg.address !== msg.message.to ? msg.address : undefined,
+          ingress: msg.ingress ?? this.ctx.id,
+          trace: [...msg.trace, this.ctx.id],
+        };
+        if (this.sendDirect(dest.hop, { raw: msg.raw, message: msg.message, ...ann }, done)) return;
         let payload: Buffer;
         try {
-          payload = withRouterAnnotations(msg.raw, {
-            to: msg.address !== msg.message.to ? msg.address : undefined,
-            ingress: msg.ingress ?? this.ctx.id,
-            trace: [...msg.trace, this.ctx.id],
-          });
+          payload = withRouterAnnotations(msg.raw, ann);
         } catch (err) {
           this.ctx.logger.warn({ err }, 'message is not valid AMQP; rejected');
           done({ kind: 'rejected', condition: 'amqp:decode-error', description: 'malformed message' });
@@ -170,6 +176,31 @@ export class Forwarder {
         return;
       }
     }
+  }
+
+  /**
+   * Hands a delivery to the peer router directly when it runs in this process (direct-hop.ts); false when it must be
+   * framed instead (a TCP peer, a link not attached at the other end yet, framed deliveries still unsettled on it).
+   */
+  private sendDirect(hop: Hop, d: DirectDelivery, done: OutcomeCallback): boolean {
+    const link = this.ctx.registry.links.get(hop.sender);
+    if (!link || (link.framedInFlight ?? 0) > 0 || hop.conn.closing || hop.sender.is_closed()) return false;
+    const peer = directPeer(link);
+    if (!peer) return false;
+    link.counters.delivered++;
+    hop.conn.lastDeliveryAt = this.ctx.clock.now();
+    const token: PendingKey = {};
+    this.pending.set(token, { done, conn: hop.conn, link });
+    later(() => peer.ep.receiver.receiveDirect(peer.ep.rec, peer.link, d, (outcome) => later(() => this.settleDirect(token, outcome))));
+    return true;
+  }
+
+  private settleDirect(token: PendingKey, outcome: Outcome): void {
+    const p = this.pending.get(token);
+    if (!p) return; // failed with its connection, or the router restarted
+    this.pending.delete(token);
+    if (p.link) countOutcome(p.link, outcome);
+    p.done(outcome);
   }
 
   /** Sends encoded bytes on a link and reports the peer's outcome (or RELEASED if it cannot be sent now). */
@@ -191,7 +222,10 @@ export class Forwarder {
       return;
     }
     const link = this.ctx.registry.links.get(sender);
-    if (link) link.counters.delivered++;
+    if (link) {
+      link.counters.delivered++;
+      link.framedInFlight = (link.framedInFlight ?? 0) + 1;
+    }
     hop.conn.lastDeliveryAt = this.ctx.clock.now();
     this.pending.set(delivery, { done, conn: hop.conn, link });
   }
@@ -203,7 +237,10 @@ export class Forwarder {
     if (!delivery.remote_settled && delivery.remote_state === undefined) return;
     this.pending.delete(delivery);
     const outcome = outcomeOf(delivery);
-    if (p.link) countOutcome(p.link, outcome);
+    if (p.link) {
+      p.link.framedInFlight = (p.link.framedInFlight ?? 1) - 1;
+      countOutcome(p.link, outcome);
+    }
     p.done(outcome);
   }
 
@@ -212,6 +249,7 @@ export class Forwarder {
     for (const [d, p] of [...this.pending]) {
       if (p.conn !== conn) continue;
       this.pending.delete(d);
+      if (p.link) p.link.framedInFlight = 0;
       p.done(FAILED_IN_FLIGHT);
     }
   }

@@ -54,6 +54,9 @@ export class PipeSocket extends Duplex {
     cb(err);
   }
 
+  /** the other end of the pair, once connected (direct-hop.ts finds the peer router through it) */
+  get peerEnd(): PipeSocket | undefined { return this.peer; }
+
   setNoDelay(): this { return this; }
   setKeepAlive(): this { return this; }
   setTimeout(): this { return this; }

@@ -11,9 +11,10 @@ import type { Instance } from './instance.js';
 import { RELEASED, messageCodec, settle, type Outcome, type OutcomeCallback } from './outcome.js';
 import { currentRaw, readRouterAnnotations } from './raw-message.js';
 import { CREDIT_WINDOW } from './link-attach.js';
+import type { DirectDelivery, DirectReceiver } from './direct-hop.js';
 import type { ConnRecord, LinkRecord, RouterContext } from './state.js';
 
-export class MessageIntake {
+export class MessageIntake implements DirectReceiver {
   constructor(private readonly ctx: RouterContext, private readonly inst: () => Instance | undefined) {}
 
   /** rhea 'message' on any receiving link of the router */
@@ -74,14 +75,45 @@ export class MessageIntake {
     inst.forwarder.forward(routed, (outcome) => this.finish(link, delivery, outcome));
   }
 
+  /**
+   * A delivery another router of this process handed over directly on one of our router-in links (direct-hop.ts):
+   * routed exactly as onMessage routes a parsed one.
+   */
+  receiveDirect(rec: ConnRecord, link: LinkRecord, d: DirectDelivery, done: OutcomeCallback): void {
+    const inst = this.inst();
+    // the connection is gone (or the router restarted): the sender fails the delivery when it sees the loss
+    if (!inst || rec.closing || this.ctx.registry.conns.get(rec.conn) !== rec) return;
+    if (this.ctx.registry.links.get(link.link) !== link || link.role !== 'router-in') {
+      done(RELEASED);
+      return;
+    }
+    link.counters.delivered++;
+    rec.lastDeliveryAt = this.ctx.clock.now();
+    const address = d.to ?? link.target ?? (typeof d.message.to === 'string' ? d.message.to : undefined);
+    if (!address) {
+      this.count(link, RELEASED);
+      done(RELEASED);
+      return;
+    }
+    const routed: RoutedMessage = { raw: d.raw, message: d.message, address, trace: d.trace, ingress: d.ingress, from: rec };
+    inst.forwarder.forward(routed, (outcome) => {
+      this.count(link, outcome);
+      done(outcome);
+    });
+  }
+
   private finish(link: LinkRecord, delivery: Delivery, outcome: Outcome): void {
+    this.count(link, outcome);
+    settleAndCredit(delivery, outcome);
+  }
+
+  private count(link: LinkRecord, outcome: Outcome): void {
     countOutcome(link, outcome);
     const c = this.ctx.registry.counters;
     if (outcome.kind === 'accepted') c.acceptedDeliveries++;
     else if (outcome.kind === 'released') c.releasedDeliveries++;
     else if (outcome.kind === 'rejected') c.rejectedDeliveries++;
     else c.modifiedDeliveries++;
-    settleAndCredit(delivery, outcome);
   }
 
   private onControl(rec: ConnRecord, body: unknown): void {

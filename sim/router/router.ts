@@ -29,6 +29,7 @@ import type { ConfigEntity, RuntimeView } from './contract.js';
 import { validateReplyMode, type ReplyMode } from './faults.js';
 import { buildInstance, listConfig, type Instance } from './instance.js';
 import { MessageIntake } from './intake.js';
+import { bindDirectEndpoint } from './direct-hop.js';
 import { LinkAttach, linkOpener, runCleanup } from './link-attach.js';
 import type { ListenerState } from './listeners.js';
 import { ManagementEndpoint } from './management.js';
@@ -335,6 +336,7 @@ export class SimRouter extends EventEmitter {
   private accept(socket: SimSocket, l: ListenerState): ConnRecord {
     const rec = acceptConnection(this.ctx, socket, l.role, l.name);
     rec.cost = l.cost;
+    if (rec.role !== 'normal') bindDirectEndpoint(socket, rec, this.intake, this.registry);
     this.watchSocket(rec, socket);
     return rec;
   }
@@ -344,6 +346,7 @@ export class SimRouter extends EventEmitter {
     rec.cost = st.cost;
     const socket = socketOf(rec.conn);
     if (socket) {
+      if (rec.role !== 'normal') bindDirectEndpoint(socket, rec, this.intake, this.registry);
       this.watchSocket(rec, socket);
       socket.once('connect', () => { rec.localSocket = `${socket.localAddress ?? '127.0.0.1'}:${socket.localPort ?? 0}`; });
     }

@@ -50,6 +50,10 @@ export interface LinkRecord {
   counters: LinkCounters;
   /** undoes what attaching the link set up (a subscription, an edge binding) */
   cleanup?: (() => void) | undefined;
+  /** sending links: framed deliveries not yet settled by the peer (direct-hop.ts keeps per-link order with it) */
+  framedInFlight?: number;
+  /** sending links: the peer's receiving link, when the peer is a router of this process (direct-hop.ts) */
+  directPeer?: LinkRecord | undefined;
 }
 
 export interface ConnRecord {
