@@ -6,8 +6,10 @@
  *   node --import tsx test/bench/converge-sim.ts N
  */
 import { createInterface } from 'node:readline';
+import { writeFile } from 'node:fs/promises';
 import { writeHeapSnapshot } from 'node:v8';
 import { performance } from 'node:perf_hooks';
+import { Session } from 'node:inspector/promises';
 import { syntheticEcn } from '../../sim/synthetic-ecn.js';
 import { startSimEcn } from '../../sim/ecn.js';
 import { freePorts } from '../../sim/free-ports.js';
@@ -42,7 +44,25 @@ createInterface({ input: process.stdin }).on('line', (line) => {
   const snap = /^heapsnapshot (\S+)$/.exec(line.trim());
   if (snap) process.stdout.write(`${JSON.stringify({ file: writeHeapSnapshot(snap[1]) })}\n`);
   // CPU time (user + system, µs) spent so far: per-operation cost that a loaded machine does not distort much
+  // a CPU profile of one phase (ECN_BENCH_PROFILE_DIR in converge.ts): `profile start`, then `profile stop FILE`
+  if (line.trim() === 'profile start') void profileStart().then(() => process.stdout.write('{}\n'));
+  const stop = /^profile stop (\S+)$/.exec(line.trim());
+  if (stop) void profileStop(stop[1]!).then(() => process.stdout.write(`${JSON.stringify({ file: stop[1] })}\n`));
   if (line.trim() === 'cpu') { const c = process.cpuUsage(); process.stdout.write(`${JSON.stringify({ cpuUs: c.user + c.system })}\n`); }
 });
+let inspector: Session | undefined;
+async function profileStart(): Promise<void> {
+  inspector = new Session();
+  inspector.connect();
+  await inspector.post('Profiler.enable');
+  await inspector.post('Profiler.start');
+}
+async function profileStop(file: string): Promise<void> {
+  if (!inspector) return;
+  const { profile } = await inspector.post('Profiler.stop');
+  await writeFile(file, JSON.stringify(profile));
+  inspector.disconnect();
+  inspector = undefined;
+}
 process.stdin.on('end', () => { void ecn.stop().then(() => process.exit(0)); });
 process.on('SIGTERM', () => { void ecn.stop().then(() => process.exit(0)); });

@@ -7,21 +7,21 @@
  *   - one change (a new route) at N agents: from setModel to the last write acknowledged, p50/p99;
  *   - RSS of the manager and of the simulator.
  */
+import { childEntry } from './child-entry.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface, type Interface } from 'node:readline';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { Manager } from '../../src/manager/manager.js';
 import { syntheticEcn } from '../../sim/synthetic-ecn.js';
 import { bootstrapEntities } from '../../src/plan/bootstrap.js';
 import { microserviceKey, type EcnModel } from '../../src/model/ecn.js';
 
-const CHILD = fileURLToPath(new URL('./converge-sim.ts', import.meta.url));
-const ECHO_CHILD = fileURLToPath(new URL('./echo-child.ts', import.meta.url));
+const CHILD = childEntry(import.meta.url, 'converge-sim');
+const ECHO_CHILD = childEntry(import.meta.url, 'echo-child');
 
 /** The bare rhea echo ceiling, measured in another process so that this one's memory is the manager's alone. */
 async function echoCeiling(): Promise<{ opsPerSec: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ECHO_CHILD, '20000'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...ECHO_CHILD, '20000'], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
   await new Promise<void>((resolve, reject) => { child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`echo benchmark exited with ${code}`)))); });
@@ -40,7 +40,7 @@ function heapAfterGc(): number | undefined {
 interface SimChild { url: string; startMs: number; rss: number; child: ChildProcess; lines: Interface; ask(cmd: string): Promise<Record<string, number>> }
 
 async function startSim(n: number): Promise<SimChild> {
-  const child = spawn(process.execPath, ['--max-old-space-size=4096', '--expose-gc', ...(process.env.ECN_BENCH_SIM_NODE_ARGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', CHILD, String(n)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--max-old-space-size=4096', '--expose-gc', ...(process.env.ECN_BENCH_SIM_NODE_ARGS ?? '').split(' ').filter(Boolean), ...CHILD, String(n)], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout! });
   const queue: string[] = [];
   let wake: (() => void) | undefined;
@@ -105,6 +105,8 @@ export async function benchConverge(n: number): Promise<void> {
   try {
     manager.setModel(model);
     const minimal = minimalWrites(manager, model);
+    const profileDir = process.env.ECN_BENCH_PROFILE_DIR;
+    if (profileDir) await sim.ask('profile start');
     const simCpu0 = (await sim.ask('cpu')).cpuUs ?? 0;
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
@@ -121,6 +123,7 @@ export async function benchConverge(n: number): Promise<void> {
     const q0 = manager.scheduler.counters.snapshot().queries;
     const opsPerSec = (writes + q0) / coldS;
     const simCpuMs = (((await sim.ask("cpu")).cpuUs ?? 0) - simCpu0) / 1000;
+    if (profileDir) console.log(`simulator CPU profile of the cold convergence: ${String((await sim.ask(`profile stop ${profileDir}/sim-cold-${n}.cpuprofile`)).file)}`);
     const cpu1 = process.cpuUsage(cpu0);
     const mgrCpuMs = (cpu1.user + cpu1.system) / 1000;
     console.log(`cold convergence: ${coldS.toFixed(2)} s, ${writes} writes (minimal ${minimal}: ${writes === minimal ? 'equal' : 'DIFFERENT'}), ${q0} queries, ` +

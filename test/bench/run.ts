@@ -15,13 +15,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { childEntry } from './child-entry.js';
 import { startEchoServer } from './echo.js';
 import { formatTable, runMgmtBench } from './mgmt.js';
 import { benchConverge } from './converge.js';
 import { benchStream } from './stream.js';
 import { benchViewer } from './viewer.js';
 
-const BIN = fileURLToPath(new URL('../../src/cli/bin.ts', import.meta.url));
+const BIN = childEntry(import.meta.url, '../../src/cli/bin');
 
 function machine(): string {
   const c = cpus();
@@ -29,7 +30,7 @@ function machine(): string {
 }
 
 async function startSimRouterProcess(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', BIN, 'sim-router', '--mode', 'interior', '--id', 'BENCH', '--port', '0'], {
+  const child = spawn(process.execPath, [...BIN, 'sim-router', '--mode', 'interior', '--id', 'BENCH', '--port', '0'], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, ECN_LOG_LEVEL: 'warn' },
   });

@@ -15,12 +15,13 @@ import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
+import { repoRoot } from './child-entry.js';
 import { LinkGraph, syntheticNetwork, uplinkKey } from '../../src/graph/index.js';
 import { createGraphStream } from '../../src/stream/graph-stream.js';
 import type { ObservedNetwork } from '../../src/observe/types.js';
 import { STATE_COLORS } from '../../viewer/theme.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ROOT = repoRoot(import.meta.url);
 const CHROMIUM = '/usr/bin/chromium';
 type Win = { ecnViewer?: { ready: boolean; timings: { snapshotReceived: number; snapshotDrawn: number }; seq: number; nodeCount(): number; edgeCount(): number; edgeColor(k: string): string | undefined } };
 
