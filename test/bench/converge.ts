@@ -11,6 +11,8 @@ import { childEntry } from './child-entry.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface, type Interface } from 'node:readline';
 import { performance } from 'node:perf_hooks';
+import { Session } from 'node:inspector/promises';
+import { writeFile } from 'node:fs/promises';
 import { Manager } from '../../src/manager/manager.js';
 import { syntheticEcn } from '../../sim/synthetic-ecn.js';
 import { bootstrapEntities } from '../../src/plan/bootstrap.js';
@@ -60,6 +62,20 @@ async function startSim(n: number): Promise<SimChild> {
   };
 }
 
+/** Starts a CPU profile of this process (the manager); the returned function stops it and writes it to a file. */
+async function startProfile(): Promise<(file: string) => Promise<string>> {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async (file) => {
+    const { profile } = await session.post('Profiler.stop');
+    await writeFile(file, JSON.stringify(profile));
+    session.disconnect();
+    return file;
+  };
+}
+
 /** Writes the manager must make at minimum: every planned entity that is not already in a router's bootstrap config. */
 function minimalWrites(manager: Manager, model: EcnModel): number {
   let total = 0;
@@ -106,6 +122,7 @@ export async function benchConverge(n: number): Promise<void> {
     manager.setModel(model);
     const minimal = minimalWrites(manager, model);
     const profileDir = process.env.ECN_BENCH_PROFILE_DIR;
+    const managerProfile = profileDir ? await startProfile() : undefined;
     if (profileDir) await sim.ask('profile start');
     const simCpu0 = (await sim.ask('cpu')).cpuUs ?? 0;
     const cpu0 = process.cpuUsage();
@@ -123,6 +140,7 @@ export async function benchConverge(n: number): Promise<void> {
     const q0 = manager.scheduler.counters.snapshot().queries;
     const opsPerSec = (writes + q0) / coldS;
     const simCpuMs = (((await sim.ask("cpu")).cpuUs ?? 0) - simCpu0) / 1000;
+    if (profileDir) console.log(`manager CPU profile of the cold convergence: ${await managerProfile!(`${profileDir}/manager-cold-${n}.cpuprofile`)}`);
     if (profileDir) console.log(`simulator CPU profile of the cold convergence: ${String((await sim.ask(`profile stop ${profileDir}/sim-cold-${n}.cpuprofile`)).file)}`);
     const cpu1 = process.cpuUsage(cpu0);
     const mgrCpuMs = (cpu1.user + cpu1.system) / 1000;

@@ -11,7 +11,7 @@ import { flavorFromConnectionProperties, flavorFromTypeNames } from '../../src/r
 import { describeRequest, isManagementError, isStatus, ManagementError, statusError } from '../../src/router/management-error.js';
 import { buildMessage, coordinatesOf, validateRequest } from '../../src/router/request.js';
 import { decodeReply, expectQueryTable, expectStringList, expectTypeMap, zipRows } from '../../src/router/response.js';
-import { applyRheaFixes } from '../../src/router/rhea-fixes.js';
+import { applyRheaFixes, useRheaScratchWriter } from '../../src/router/rhea-fixes.js';
 import { targetAddress } from '../../src/router/target.js';
 import { EcnError } from '../../src/errors.js';
 
@@ -199,5 +199,37 @@ describe('rhea list0 fix', () => {
     a.results.push('polluted');
     const b = rhea.message.decode(enc).body as { results: unknown[] };
     assert.deepEqual(b.results, []);
+  });
+});
+
+describe('rhea scratch writer', () => {
+  it('gives every encoding its own bytes, though all of them are encoded in one shared buffer', () => {
+    useRheaScratchWriter();
+    useRheaScratchWriter(); // idempotent
+    const first = rhea.message.encode({ to: 'a', body: 'first message' });
+    const firstCopy = Buffer.from(first);
+    const second = rhea.message.encode({ to: 'b', body: 'second, longer message that overwrites the scratch' });
+    assert.deepEqual(first, firstCopy, 'a later encoding does not overwrite an earlier one');
+    assert.equal((rhea.message.decode(first) as unknown as { body: string }).body, 'first message');
+    assert.equal((rhea.message.decode(second) as unknown as { to: string }).to, 'b');
+    // larger than the scratch buffer: grows, and what follows still encodes correctly
+    const big = 'x'.repeat(200 * 1024);
+    const large = rhea.message.encode({ body: big });
+    assert.equal((rhea.message.decode(large) as unknown as { body: string }).body, big);
+    const after = rhea.message.encode({ body: 'small again' });
+    assert.equal((rhea.message.decode(after) as unknown as { body: string }).body, 'small again');
+    assert.equal((rhea.message.decode(large) as unknown as { body: string }).body.length, big.length, 'the large one is untouched');
+  });
+
+  it('leaves a writer given its own buffer writing into that buffer', () => {
+    useRheaScratchWriter();
+    const own = Buffer.alloc(64);
+    const w = new (rhea.types as unknown as { Writer: new (b?: Buffer) => { write_uint(v: number, width: number): void; toBuffer(): Buffer } }).Writer(own);
+    w.write_uint(0xabcd, 2);
+    const out = w.toBuffer();
+    assert.equal(out.length, 2);
+    assert.equal(own.readUInt16BE(0), 0xabcd);
+    out[0] = 0;
+    assert.equal(own[0], 0, 'a view of the given buffer, as rhea returns it');
   });
 });
