@@ -25,7 +25,25 @@ export function stripScheme(address: string): string {
   return a;
 }
 
+/**
+ * Parsed addresses by address string. Routers parse the same few addresses again and again (every management request
+ * to an edge, every reply to a client), and parsing allocates; the results are never modified, so they are shared.
+ * Bounded: cleared when it holds PARSE_CACHE_LIMIT addresses.
+ */
+const parsed = new Map<string, ParsedAddress>();
+const PARSE_CACHE_LIMIT = 65_536;
+
 export function parseAddress(address: string): ParsedAddress {
+  let p = parsed.get(address);
+  if (p === undefined) {
+    if (parsed.size >= PARSE_CACHE_LIMIT) parsed.clear();
+    p = Object.freeze(parseUncached(address));
+    parsed.set(address, p);
+  }
+  return p;
+}
+
+function parseUncached(address: string): ParsedAddress {
   const a = stripScheme(address);
   if (a.startsWith('_local/')) return { kind: 'local', name: a.slice('_local/'.length) };
   if (a.startsWith('_topo/')) {

@@ -3,6 +3,7 @@
  * wire message builder, flavor detection, backoff, errors and the rhea list0 fix.
  */
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { describe, it } from 'node:test';
 import rhea, { type Message } from 'rhea';
 import { backoffDelay, mayRetry } from '../../src/router/backoff.js';
@@ -63,6 +64,26 @@ describe('router URLs and connect options', () => {
     assert.equal(plain.password, undefined, 'the password only lives inside the mechanism, never in the options');
     const none = toRheaOptions(resolveConnectOptions('amqp://r:1', { sasl: { mechanism: 'NONE' } }), container, { containerId: 'c' }) as unknown as Record<string, unknown>;
     assert.equal(none.sasl_mechanisms, undefined);
+  });
+
+  it('dials through a socket whose writes are coalesced into one writev per event-loop turn', async () => {
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    const chunks: Buffer[] = [];
+    const accepted = new Promise<void>((resolve) => server.once('connection', (s) => { s.on('data', (d: Buffer) => chunks.push(d)); s.on('end', () => resolve()); }));
+    try {
+      const o = toRheaOptions(resolveConnectOptions(`amqp://127.0.0.1:${port}`), rhea.create_container({ id: 't' }), { containerId: 'c' }) as unknown as { connect: (port: number, host: string, opts: unknown, cb: () => void) => net.Socket };
+      const socket = await new Promise<net.Socket>((resolve) => { const s = o.connect(port, '127.0.0.1', {}, () => resolve(s)); });
+      assert.equal((socket as unknown as Record<symbol, unknown>)[Symbol.for('ecn.coalescedWrites')], true);
+      for (let i = 0; i < 50; i++) socket.write(Buffer.from([i]));
+      socket.end();
+      await accepted;
+      assert.deepEqual([...Buffer.concat(chunks)], Array.from({ length: 50 }, (_, i) => i));
+      assert.equal(chunks.length, 1, 'fifty writes in one turn arrive as one segment');
+    } finally {
+      server.close();
+    }
   });
 });
 
