@@ -62,6 +62,7 @@ const BUILTINS: BuiltinSpec[] = [
   { group: '', version: 'v1', kind: 'Event', shortNames: ['ev'] },
   { group: '', version: 'v1', kind: 'Pod', shortNames: ['po'], status: true, categories: ['all'] },
   { group: '', version: 'v1', kind: 'Endpoints', plural: 'endpoints', shortNames: ['ep'] },
+  { group: 'discovery.k8s.io', version: 'v1', kind: 'EndpointSlice' },
   { group: '', version: 'v1', kind: 'PersistentVolumeClaim', shortNames: ['pvc'], status: true },
   { group: 'apps', version: 'v1', kind: 'Deployment', shortNames: ['deploy'], status: true, generation: true, categories: ['all'] },
   { group: 'networking.k8s.io', version: 'v1', kind: 'Ingress', shortNames: ['ing'], status: true, generation: true },

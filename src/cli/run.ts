@@ -10,6 +10,7 @@ import { Manager } from '../manager/manager.js';
 import { EcnError, errorMessage } from '../errors.js';
 import { emptyModel } from '../model/ecn.js';
 import { connectKube } from '../kube/source.js';
+import { followRouterReplicas } from '../kube/router-replicas.js';
 import { LEASE_NAME, LeaderElector, whenLeading } from '../kube/leader-election.js';
 import type { ServiceType } from '../kube/controlplane.js';
 import { parsePositiveInt, parseRouterUrl } from './args.js';
@@ -115,7 +116,9 @@ export function registerRun(program: Command, ctx: CommandContext): void {
       };
       // the custom resources build the first model before the first sync
       const reconciler = kube ? await kube.start(manager) : undefined;
-      elector?.once('lost', () => { void reconciler?.stop(); });
+      // the interior's replicas (the ready endpoints of the router Service the manager deploys): a connection to each
+      const replicas = kube && o.routerResources ? followRouterReplicas({ api: kube.api, namespace: kube.namespace, manager, logger: ctx.io.logger }) : undefined;
+      elector?.once('lost', () => { replicas?.stop(); void reconciler?.stop(); });
       if (kube) writeLine(ctx.io.stdout, `watching iofog.org/v3 resources in namespace ${kube.namespace}`);
       // a stop while the router is still unreachable ends the command instead of waiting for it
       const started = manager.start().then(() => true);
@@ -123,6 +126,7 @@ export function registerRun(program: Command, ctx: CommandContext): void {
       try {
         go = await Promise.race([started, ended.then(() => false)]);
       } catch (err) {
+        replicas?.stop();
         await reconciler?.stop();
         await manager.stop();
         await http.close();
@@ -131,6 +135,7 @@ export function registerRun(program: Command, ctx: CommandContext): void {
       }
       if (!go) {
         started.catch(() => undefined);
+        replicas?.stop();
         await reconciler?.stop();
         await manager.stop();
         await http.close();
@@ -149,6 +154,7 @@ export function registerRun(program: Command, ctx: CommandContext): void {
       });
       await ended;
       watcher.close();
+      replicas?.stop();
       await reconciler?.stop();
       await http.close();
       await manager.stop();

@@ -5,7 +5,8 @@
  * a changed image, replica count or Service type is applied on the next reconcile (ioFog's operator only created).
  *
  *   ServiceAccount <cp>-router
- *   ConfigMap      <cp>-router-config   skrouterd.json and qdrouterd.conf: the bootstrap config (src/plan/bootstrap.ts)
+ *   ConfigMap      <cp>-router-config   skrouterd.json and qdrouterd.conf: the bootstrap config (src/plan/bootstrap.ts);
+ *                                       with more than one replica the router id is `<id>-${HOSTNAME}` (replicaRouterId)
  *   Deployment     <cp>-router          image spec.images.router (default below), replicas spec.replicas.router (1)
  *   Service        <cp>-router          type spec.services.router.type (LoadBalancer | ClusterIP | NodePort),
  *                                       spec.services.router.address → loadBalancerIP; ports message/interior/edge
@@ -74,6 +75,16 @@ export function routerDeploymentSpec(cr: KubeObject, defaultImage = DEFAULT_ROUT
   };
 }
 
+/**
+ * The router id of a replica when the Deployment runs more than one: the ControlPlane's router id and the pod's host
+ * name, substituted by the router image (envsubst) when the pod starts. `${HOSTNAME}` in skrouterd.json; `$HOSTNAME`
+ * in qdrouterd.conf (whose values may not hold braces). The manager never derives a replica's id from this: it reads
+ * each replica's `router` entity.
+ */
+export function replicaRouterId(routerId: string, format: 'json' | 'conf'): string {
+  return format === 'json' ? `${routerId}-\${HOSTNAME}` : `${routerId}-$HOSTNAME`;
+}
+
 /** The objects to apply, in order. Empty when the model's control plane is not this CR (e.g. the CR is invalid). */
 export function controlPlaneObjects(cr: KubeObject, model: EcnModel, namespace: string, defaults: { image?: string; serviceType?: ServiceType } = {}): KubeObject[] {
   const cp = model.controlPlane;
@@ -86,7 +97,12 @@ export function controlPlaneObjects(cr: KubeObject, model: EcnModel, namespace: 
     ? [{ apiVersion: `${GROUP}/${VERSION}`, kind: 'ControlPlane', name: cr.metadata.name, uid: cr.metadata.uid, controller: true, blockOwnerDeletion: true }]
     : [];
   const meta = (n: string) => ({ name: n, namespace, labels, ...(ownerReferences.length ? { ownerReferences } : {}) });
+  const meshed = d.replicas > 1;
   const boot = bootstrapEntities(model, cp.routerId);
+  // replicas of one ConfigMap must not share a router id: the images run envsubst on the config at start
+  const withId = (id: string) => (meshed ? boot.map((e) => (e.type === 'router' ? { ...e, attributes: { ...e.attributes, id } } : e)) : boot);
+  const json = renderSkupperJson(withId(replicaRouterId(cp.routerId, 'json')));
+  const conf = renderQdrouterdConf(withId(replicaRouterId(cp.routerId, 'conf')));
   const r = cp.router;
   const ports = [
     { name: 'amqp', port: r.messagePort, targetPort: r.messagePort, protocol: 'TCP' },
@@ -97,10 +113,9 @@ export function controlPlaneObjects(cr: KubeObject, model: EcnModel, namespace: 
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(name) },
     {
       apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(`${name}-config`),
-      data: { 'skrouterd.json': renderSkupperJson(boot), 'qdrouterd.conf': renderQdrouterdConf(boot) },
+      data: { 'skrouterd.json': json, 'qdrouterd.conf': conf },
     } as KubeObject,
   ];
-  const meshed = d.replicas > 1;
   if (meshed) {
     out.push(
       { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: meta(name), rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] }] } as KubeObject,
@@ -117,7 +132,7 @@ export function controlPlaneObjects(cr: KubeObject, model: EcnModel, namespace: 
       selector: { matchLabels: selector },
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
       template: {
-        metadata: { labels, annotations: { 'ecn.iofog.org/config-hash': hash(renderSkupperJson(boot)) } },
+        metadata: { labels, annotations: { 'ecn.iofog.org/config-hash': hash(json) } },
         spec: {
           serviceAccountName: name,
           containers: [{

@@ -5,7 +5,7 @@
  * loads this file (src/kube/source.ts imports it on demand).
  */
 import {
-  AppsV1Api, CoreV1Api, CustomObjectsApi, NetworkingV1Api, PatchStrategy, RbacAuthorizationV1Api, Watch, setHeaderOptions,
+  AppsV1Api, CoreV1Api, CustomObjectsApi, DiscoveryV1Api, NetworkingV1Api, PatchStrategy, RbacAuthorizationV1Api, Watch, setHeaderOptions,
   type KubeConfig,
 } from '@kubernetes/client-node';
 import { EcnError } from '../errors.js';
@@ -39,6 +39,9 @@ export interface KubeApi {
   patchEvent(namespace: string, name: string, patch: unknown): Promise<void>;
   /** server-side apply (fieldManager ecn-router-manager, force) of a built-in object */
   apply(obj: KubeObject): Promise<KubeObject>;
+  /** the discovery.k8s.io/v1 EndpointSlices of a namespace matching a label selector (the interior router's replicas,
+   *  src/kube/router-replicas.ts). Optional: without it (a test fake) the manager discovers no replicas */
+  listEndpointSlices?(namespace: string, labelSelector: string): Promise<ObjectList<KubeObject>>;
   /** GET of a ControlPlane child that may become unwanted, by name; undefined when there is none (404). Optional: a
    *  KubeApi without it and deleteChild (a test fake) prunes nothing (src/kube/prune.ts) */
   getChild?(kind: PrunableKind, namespace: string, name: string): Promise<KubeObject | undefined>;
@@ -59,6 +62,7 @@ export function clientNodeApi(kc: KubeConfig): KubeApi {
   const apps = kc.makeApiClient(AppsV1Api);
   const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
   const net = kc.makeApiClient(NetworkingV1Api);
+  const discovery = kc.makeApiClient(DiscoveryV1Api);
   const watcher = new Watch(kc);
   const cr = (kind: Kind, namespace: string) => ({ group: GROUP, version: VERSION, namespace, plural: PLURALS[kind] });
   const wrap = async <T>(what: string, p: () => Promise<T>): Promise<T> => {
@@ -66,6 +70,8 @@ export function clientNodeApi(kc: KubeConfig): KubeApi {
   };
   return {
     listCustom: (kind, namespace) => wrap(`list ${PLURALS[kind]} in ${namespace}`, async () => (await custom.listNamespacedCustomObject(cr(kind, namespace))) as ObjectList<KubeObject>),
+    listEndpointSlices: (namespace, labelSelector) => wrap(`list endpointslices ${labelSelector} in ${namespace}`,
+      async () => (await discovery.listNamespacedEndpointSlice({ namespace, labelSelector })) as unknown as ObjectList<KubeObject>),
     watch: (path, params, onEvent, onDone) => watcher.watch(path, params as Record<string, string | number | boolean | undefined>, onEvent, onDone),
     patchStatus: (kind, namespace, name, status) => wrap(`patch the status of ${kind} ${namespace}/${name}`,
       async () => (await custom.patchNamespacedCustomObjectStatus({ ...cr(kind, namespace), name, body: { status }, fieldManager: FIELD_MANAGER }, mergePatch)) as KubeObject),

@@ -67,6 +67,8 @@ export const PERMISSIONS: readonly Permission[] = [
   { apiGroup: 'rbac.authorization.k8s.io', resource: 'rolebindings', verbs: APPLY_PRUNE, reason: "the interior router's RoleBinding, deleted when down to one replica" },
   { apiGroup: 'networking.k8s.io', resource: 'ingresses', verbs: APPLY_PRUNE, reason: 'the Ingress in front of a ClusterIP router Service, deleted when the Service type or address no longer wants it' },
   { apiGroup: '', resource: 'pods', verbs: READ, reason: "granted on to the interior router's Role when it runs more than one replica (skupper-router auto-mesh lists pods); RBAC lets the manager grant only what it holds" },
+  // One management connection per interior router replica (src/kube/router-replicas.ts).
+  { apiGroup: 'discovery.k8s.io', resource: 'endpointslices', verbs: ['list', 'watch'], reason: "find the ready replicas of the interior router behind its Service, to configure each over its own connection" },
   // One active manager per namespace.
   { apiGroup: 'coordination.k8s.io', resource: 'leases', verbs: ['get', 'create', 'update'], reason: 'leader election' },
 ];

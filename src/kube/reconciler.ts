@@ -257,8 +257,12 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
     return this.syncCache;
   }
 
-  private readonly onRouterEvent = (s: RouterSyncStatus): void => {
+  private readonly onRouterEvent = (ev: RouterSyncStatus): void => {
     this.syncCache = undefined;
+    // a replica of the interior: what counts is the interior's status, made of all its replicas'
+    const interior = this.opts.manager.interiorOf(ev.router);
+    const s = interior === undefined ? ev : this.syncIndex().get(interior);
+    if (!s) return;
     for (const key of this.routerCrs.get(s.router) ?? []) this.queue.add(key);
     for (const [key, p] of this.pending) {
       const n = p.waitFor.get(s.router);

@@ -5,6 +5,11 @@
  * the manager's model (sim/live-ecn.ts): the interior router once a ControlPlane is valid, a router per Agent from
  * its bootstrap config (stopped when the Agent goes), the microservices. `--apply DIR…` creates the CRs of YAML
  * files at start.
+ *
+ * The ControlPlane's spec.replicas.router is honoured: that many simulated interior routers, meshed, each with its
+ * own normal listener on 127.0.0.1; the fake API server holds an EndpointSlice per replica for the router Service
+ * (`<cp>-router`, port `amqp`), as the EndpointSlice controller would, and the manager follows them with one
+ * connection per replica (src/kube/router-replicas.ts), exactly as `ecn run --kube` does in a cluster.
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +18,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { KubeApiServer, KubeApiError, type KubeObject } from '../../sim/kube/index.js';
-import { LiveSimEcn } from '../../sim/live-ecn.js';
+import { LiveSimEcn, type SimReplica } from '../../sim/live-ecn.js';
 import { freePorts } from '../../sim/free-ports.js';
 import { EcnError, errorMessage } from '../errors.js';
 import { Manager } from '../manager/manager.js';
@@ -24,6 +29,8 @@ import type { HttpAddress } from '../http/address.js';
 import { writeLine, type CliIo } from '../cli/io.js';
 import { GROUP, PLURALS, VERSION } from './kinds.js';
 import { connectKube } from './source.js';
+import { routerDeploymentSpec } from './controlplane.js';
+import { followRouterReplicas, MESSAGE_PORT_NAME, SERVICE_NAME_LABEL } from './router-replicas.js';
 
 export interface SimKubeEcnOptions {
   flavor: Flavor;
@@ -107,8 +114,11 @@ export async function runSimKubeEcn(o: SimKubeEcnOptions, io: CliIo): Promise<vo
     const [port] = await freePorts(1);
     const ecn = new LiveSimEcn({ management: { host: '127.0.0.1', port: port! }, flavor: o.flavor, logger: io.logger });
     cleanups.push(() => ecn.stop());
-    ecn.on('router-started', (id, interior) => writeLine(out, interior ? `interior router '${id}' started at ${ecn.url}` : `agent '${id}': router started`));
-    ecn.on('router-stopped', (id) => writeLine(out, `agent '${id}': router stopped`));
+    ecn.on('router-started', (id, interior) => {
+      const replica = ecn.replicas().find((r) => r.routerId === id);
+      writeLine(out, interior ? `interior router '${id}' started at ${replica ? `amqp://127.0.0.1:${replica.port}` : ecn.url}` : `agent '${id}': router started`);
+    });
+    ecn.on('router-stopped', (id, interior) => writeLine(out, interior ? `interior router '${id}' stopped` : `agent '${id}': router stopped`));
     ecn.on('microservice-started', (key) => writeLine(out, `microservice ${key} started`));
     ecn.on('microservice-stopped', (key) => writeLine(out, `microservice ${key} stopped`));
     ecn.on('problem', (m) => writeLine(io.stderr, `sim: ${m}`));
@@ -118,10 +128,18 @@ export async function runSimKubeEcn(o: SimKubeEcnOptions, io: CliIo): Promise<vo
     // a deleted Agent leaves the model at once, but its router runs until the CR is gone: the manager removes the
     // router's configuration before it lets the finalizer go, as with a real agent
     const agents = server.cluster.type(GROUP, VERSION, PLURALS.Agent);
+    const controlPlanes = server.cluster.type(GROUP, VERSION, PLURALS.ControlPlane);
     const follow = (): void => {
       const keep = new Set(server.cluster.list(agents, namespace).items.map((a) => String(a.metadata?.name)));
-      void ecn.update(manager.currentModel().model, { keep });
+      const model = manager.currentModel().model;
+      void ecn.update(model, { keep, replicas: wantedReplicas(server, controlPlanes, namespace, model.controlPlane?.name) });
     };
+    // the EndpointSlice controller's part: one slice per running replica of the router Service
+    const slices = new EndpointSlices(server, namespace);
+    ecn.on('replicas', (replicas) => {
+      const cp = manager.currentModel().model.controlPlane;
+      if (cp) slices.publish(`${cp.name}-router`, replicas);
+    });
     manager.on('model', follow);
     cleanups.push(server.cluster.store.subscribe((ev) => {
       if (ev.type === 'DELETED' && ev.object.kind === 'Agent' && ev.object.metadata?.namespace === namespace) follow();
@@ -140,6 +158,8 @@ export async function runSimKubeEcn(o: SimKubeEcnOptions, io: CliIo): Promise<vo
     const kube = await connectKube({ server: server.url, namespace, logger: io.logger, routerResources: false });
     const reconciler = await kube.start(manager);
     cleanups.push(() => reconciler.stop());
+    const replicas = followRouterReplicas({ api: kube.api, namespace, manager, logger: io.logger });
+    cleanups.push(() => replicas?.stop());
     writeLine(out, `watching iofog.org/v3 resources in namespace ${namespace}; the interior router starts with the first valid ControlPlane`);
     const started = manager.start().then(() => true);
     const go = await Promise.race([started, io.stopSignal.then(() => false)]);
@@ -149,5 +169,45 @@ export async function runSimKubeEcn(o: SimKubeEcnOptions, io: CliIo): Promise<vo
     writeLine(out, 'stopped.');
   } finally {
     await cleanup();
+  }
+}
+
+/** spec.replicas.router of the namespace's ControlPlane named `name` (1 when unreadable: the model names the problem). */
+function wantedReplicas(server: KubeApiServer, rt: ReturnType<KubeApiServer['cluster']['type']>, namespace: string, name: string | undefined): number {
+  if (name === undefined) return 1;
+  try {
+    return Math.max(1, routerDeploymentSpec(server.cluster.get(rt, namespace, name) as never).replicas);
+  } catch {
+    return 1;
+  }
+}
+
+/** The EndpointSlices of the router Service: one per replica (their ports differ in the simulation), ready. */
+class EndpointSlices {
+  private readonly rt;
+  private readonly published = new Set<string>();
+
+  constructor(private readonly server: KubeApiServer, private readonly namespace: string) {
+    this.rt = server.cluster.type('discovery.k8s.io', 'v1', 'endpointslices');
+  }
+
+  publish(service: string, replicas: readonly SimReplica[]): void {
+    const want = new Map(replicas.map((r) => [`${service}-${r.key}`, r]));
+    for (const name of [...this.published]) {
+      if (want.has(name)) continue;
+      try { this.server.cluster.delete(this.rt, this.namespace, name); } catch { /* gone already */ }
+      this.published.delete(name);
+    }
+    for (const [name, r] of want) {
+      if (this.published.has(name)) continue;
+      this.server.cluster.create(this.rt, this.namespace, {
+        apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice',
+        metadata: { name, namespace: this.namespace, labels: { [SERVICE_NAME_LABEL]: service, 'endpointslice.kubernetes.io/managed-by': 'ecn-sim' } },
+        addressType: 'IPv4',
+        endpoints: [{ addresses: ['127.0.0.1'], conditions: { ready: true, serving: true, terminating: false }, targetRef: { kind: 'Pod', namespace: this.namespace, name: r.key } }],
+        ports: [{ name: MESSAGE_PORT_NAME, port: r.port, protocol: 'TCP' }],
+      });
+      this.published.add(name);
+    }
   }
 }

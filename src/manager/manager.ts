@@ -1,5 +1,7 @@
 /**
- * The manager: one connection to the control plane's interior router, and through it every router of the ECN.
+ * The manager: one connection to the control plane's interior router, and through it every router of the ECN; when
+ * the interior runs as several replicas (Kubernetes tells which: setReplicas), one more connection per replica, and
+ * the interior's plan is applied to every replica (src/manager/interior-replicas.ts).
  * It turns a model into a plan (pure), keeps every router converged to its part of the plan (the sync scheduler),
  * observes what is really there on an interval (the observer) and keeps the link graph (desired ⊕ observed).
  *
@@ -19,6 +21,10 @@ import type { Flavor } from '../router/protocol.js';
 import { SyncScheduler, type RouterSyncStatus } from '../sync/index.js';
 import { observeNetwork, type ObservedNetwork } from '../observe/index.js';
 import { LinkGraph } from '../graph/index.js';
+import { InteriorReplicas, replicaPlanId, replicaPlans, type ManagerReplicaStatus, type ReplicaEndpoint } from './interior-replicas.js';
+import { aggregateStatus } from './replica-status.js';
+
+export type { ManagerReplicaStatus } from './interior-replicas.js';
 
 /** how long the graph waits for more model changes before following them (the observer refreshes it anyway) */
 const GRAPH_DEBOUNCE_MS = 250;
@@ -43,12 +49,16 @@ export interface ManagerOptions {
 
 export interface ManagerEvents {
   'model': [issues: ModelIssue[]];
+  /** the interior router's replicas changed (or one's router id was read) */
+  'replicas': [replicas: ManagerReplicaStatus[]];
   'observed': [observed: ObservedNetwork];
   'error': [err: Error];
 }
 
 export class Manager extends EventEmitter<ManagerEvents> {
   readonly client: ManagementClient;
+  /** a connection per replica of the interior (none unless setReplicas gives two or more) */
+  readonly replicas: InteriorReplicas;
   readonly scheduler: SyncScheduler;
   readonly graph = new LinkGraph();
   private readonly clock: Clock;
@@ -57,6 +67,8 @@ export class Manager extends EventEmitter<ManagerEvents> {
   private model: EcnModel = emptyModel();
   private issues: ModelIssue[] = [];
   private plan: NetworkPlan = { routers: new Map() };
+  /** the plan the scheduler runs: `plan` with the interior's plan copied to each replica */
+  private runPlan: NetworkPlan = { routers: new Map() };
   private observed: ObservedNetwork | undefined;
   private observeTimer: TimerHandle | undefined;
   private observing: Promise<void> | undefined;
@@ -71,8 +83,8 @@ export class Manager extends EventEmitter<ManagerEvents> {
     this.clock = opts.clock ?? systemClock;
     this.log = (opts.logger ?? silentLogger).child({ component: 'manager' });
     this.observeIntervalMs = opts.observeIntervalMs ?? 2000;
-    this.client = new ManagementClient({
-      url: opts.router,
+    const clientFor = (url: string): ManagementClient => new ManagementClient({
+      url,
       ...(opts.flavor ? { flavor: opts.flavor } : {}),
       ...(opts.tls ? { tls: opts.tls } : {}),
       ...(opts.sasl ? { sasl: opts.sasl } : {}),
@@ -82,8 +94,19 @@ export class Manager extends EventEmitter<ManagerEvents> {
       retryInitialConnect: true,
       window: 256,
     });
+    this.client = clientFor(opts.router);
+    this.replicas = new InteriorReplicas({ primary: this.client, makeClient: clientFor, logger: opts.logger ?? silentLogger, timeoutMs: opts.timeoutMs ?? 5000 });
+    this.replicas.on('changed', () => this.replicasChanged());
+    this.replicas.on('replica-connected', (key, reconnected) => {
+      const id = this.replicaPlanId(key);
+      if (id === undefined) return;
+      // (a first connection: the plan's first pass is already owed; a reconnect: the replica may have restarted)
+      if (reconnected) this.scheduler.syncer(id)?.resetCapabilities();
+      this.scheduler.trigger(id, 'connect');
+    });
     this.scheduler = new SyncScheduler({
-      client: this.client,
+      // replica targets go to the replica's own connection, everything else through the primary one
+      client: this.replicas,
       clock: this.clock,
       ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
       ...(opts.syncIntervalMs ? { intervalMs: opts.syncIntervalMs } : {}),
@@ -127,17 +150,56 @@ export class Manager extends EventEmitter<ManagerEvents> {
   /** stop() was called (the health endpoint reports it) */
   get isStopped(): boolean { return this.stopped; }
 
-  syncStatus(): RouterSyncStatus[] { return this.scheduler.status(); }
+  /**
+   * Every planned router's sync status. With replicas, each replica's plan is listed (`<interiorId>@<key>`), and the
+   * interior itself too, as the aggregate of its replicas (the ControlPlane's status and finalizers follow it).
+   */
+  syncStatus(): RouterSyncStatus[] {
+    const all = this.scheduler.status();
+    const local = this.localRouterId();
+    if (local === undefined || !this.replicas.active || this.runPlan.routers.has(local)) return all;
+    const prefix = `${local}@`;
+    const agg = aggregateStatus(local, all.filter((s) => s.router.startsWith(prefix)));
+    if (!agg) return all;
+    return [...all, agg].sort((a, b) => (a.router < b.router ? -1 : a.router > b.router ? 1 : 0));
+  }
+
+  /** The interior router's replicas, each with its connection state, router id and plan key ([] without replicas). */
+  replicaStatus(): ManagerReplicaStatus[] {
+    const local = this.localRouterId() ?? '';
+    return this.replicas.active ? this.replicas.status().map((r) => ({ ...r, plan: replicaPlanId(local, r.key) })) : [];
+  }
+
+  /**
+   * The ready replicas of the control plane's interior (src/kube/router-replicas.ts), or undefined when there is no
+   * such discovery. With two or more, each gets a connection and a copy of the interior's plan; with fewer, the
+   * primary connection is all there is. Replicas gone are dropped and their connections closed.
+   */
+  setReplicas(endpoints: readonly ReplicaEndpoint[] | undefined): void {
+    if (this.stopped) return;
+    this.replicas.setEndpoints(endpoints);
+  }
+
+  /** The scheduler's router id for a sync status or restart signal about a replica's router plan. */
+  interiorOf(routerId: string): string | undefined {
+    const local = this.localRouterId();
+    return local !== undefined && routerId.startsWith(`${local}@`) ? local : undefined;
+  }
 
   /** Runs one observation pass now (also the periodic one) and updates the graph. */
   async observeNow(): Promise<ObservedNetwork | undefined> {
     if (this.observing) await this.observing;
     const pass = (async () => {
       try {
-        const observed = await observeNetwork(this.client, this.plan, { previous: this.observed, clock: this.clock, ...(this.client.flavor ? { flavor: this.client.flavor } : {}) });
+        const local = this.localRouterId();
+        const byRouterId = new Map([...this.replicas.routerIds()].map(([id, key]) => [id, replicaPlanId(local ?? '', key)] as const));
+        const observed = await observeNetwork(this.replicas, this.runPlan, {
+          previous: this.observed, clock: this.clock, ...(this.client.flavor ? { flavor: this.client.flavor } : {}),
+          ...(this.replicas.active && local !== undefined ? { replicas: { interiorId: local, byRouterId } } : {}),
+        });
         this.observed = observed;
         for (const r of observed.restarts) this.scheduler.trigger(r.routerId, 'restart');
-        this.graph.update({ model: this.model, plan: this.plan, observed });
+        this.graph.update({ model: this.model, plan: this.runPlan, observed });
         this.emit('observed', observed);
       } catch (err) {
         this.log.warn({ err: errorMessage(err) }, 'observation failed');
@@ -156,6 +218,7 @@ export class Manager extends EventEmitter<ManagerEvents> {
     this.graphUpdate = undefined;
     if (this.observing) await this.observing;
     await this.scheduler.stop();
+    await this.replicas.close();
     await this.client.close();
   }
 
@@ -170,9 +233,39 @@ export class Manager extends EventEmitter<ManagerEvents> {
     const { plan, touched } = replanNetwork(incremental ? { model: previousModel, plan: this.plan } : undefined, this.model, opts);
     if (!incremental) for (const id of this.plan.routers.keys()) if (!plan.routers.has(id)) touched.add(id);
     this.plan = plan;
-    this.scheduler.setPlan(plan, touched);
+    const run = replicaPlans(plan, this.localRouterId(), this.replicas.active ? this.replicas.keys() : []);
+    // a change of the interior's plan is a change of every replica's
+    if (run.local && run.plan !== plan && touched.has(run.local.routerId)) {
+      for (const key of this.replicas.keys()) touched.add(replicaPlanId(run.local.routerId, key));
+    }
+    this.runPlan = run.plan;
+    this.scheduler.setPlan(run.plan, touched);
     this.plannedWith = this.planConditions();
     this.scheduleGraphUpdate();
+  }
+
+  /** The replica set changed: the scheduler gets (or loses) the replicas' copies of the interior's plan. */
+  private replicasChanged(): void {
+    const before = this.runPlan;
+    const run = replicaPlans(this.plan, this.localRouterId(), this.replicas.active ? this.replicas.keys() : []);
+    this.runPlan = run.plan;
+    // only routers new to the scheduler's plan get a pass; the others are unchanged
+    const touched = new Set<string>();
+    for (const id of run.plan.routers.keys()) if (!before.routers.has(id)) touched.add(id);
+    this.scheduler.setPlan(run.plan, touched);
+    this.scheduleGraphUpdate();
+    this.emit('replicas', this.replicaStatus());
+  }
+
+  /** The router id of the control plane's interior (the one the plan reaches as `local`). */
+  private localRouterId(): string | undefined {
+    const id = this.model.controlPlane?.routerId;
+    return id !== undefined && this.plan.routers.get(id)?.reach.kind === 'local' ? id : undefined;
+  }
+
+  private replicaPlanId(key: string): string | undefined {
+    const local = this.localRouterId();
+    return local === undefined ? undefined : replicaPlanId(local, key);
   }
 
   /** What a plan depends on besides the model. */
@@ -188,7 +281,7 @@ export class Manager extends EventEmitter<ManagerEvents> {
     this.graphUpdate?.cancel();
     this.graphUpdate = this.clock.setTimeout(() => {
       this.graphUpdate = undefined;
-      this.graph.update({ model: this.model, plan: this.plan, observed: this.observed });
+      this.graph.update({ model: this.model, plan: this.runPlan, observed: this.observed });
     }, GRAPH_DEBOUNCE_MS);
   }
 

@@ -6,6 +6,7 @@
  */
 import type { ClientState } from '../router/client.js';
 import type { RouterSyncState, RouterSyncStatus } from '../sync/index.js';
+import type { ManagerReplicaStatus } from './interior-replicas.js';
 
 export interface RouterNotReady {
   router: string;
@@ -19,6 +20,8 @@ export interface Readiness {
   ready: boolean;
   stopped: boolean;
   interior: { state: ClientState; connected: boolean };
+  /** the interior router's replicas, each on its own connection (empty unless it runs two or more) */
+  replicas: Array<{ key: string; url: string; routerId: string | null; plan: string; state: ClientState }>;
   routers: { total: number; ready: number };
   /** the first `limit` routers not ready yet, by id */
   notReady: RouterNotReady[];
@@ -32,6 +35,7 @@ export interface ReadinessSource {
   readonly isStopped: boolean;
   readonly client: { readonly state: ClientState };
   syncStatus(): RouterSyncStatus[];
+  replicaStatus?(): ManagerReplicaStatus[];
 }
 
 function whyNotReady(s: RouterSyncStatus): string {
@@ -64,6 +68,7 @@ export function readiness(source: ReadinessSource, limit = 20): Readiness {
     ready: reasons.length === 0,
     stopped,
     interior: { state, connected },
+    replicas: (source.replicaStatus?.() ?? []).map((r) => ({ key: r.key, url: r.url, routerId: r.routerId ?? null, plan: r.plan, state: r.state })),
     routers: { total: status.length, ready: status.length - notReadyCount },
     notReady,
     notReadyCount,

@@ -4,6 +4,8 @@ export * from './parse.js';
 export { mapLimit } from './pool.js';
 export {
   observeNetwork,
+  foldReplicas,
+  type ReplicaFold,
   observeTargets,
   probeRouter,
   errorInfo,

@@ -4,7 +4,7 @@
  * A router that cannot be reached is a fact about the network, so it is recorded, never thrown.
  */
 import { systemClock, type Clock } from '../clock.js';
-import type { NetworkPlan, RouterReach } from '../plan/types.js';
+import { replicaTargetAddress, type NetworkPlan, type RouterReach } from '../plan/types.js';
 import type { Flavor } from '../router/protocol.js';
 import type { TargetSpec } from '../router/target.js';
 import { mapLimit } from './pool.js';
@@ -18,7 +18,7 @@ import {
   parseRouterRow,
   type Row,
 } from './parse.js';
-import type { ObserveErrorInfo, ObservedNetwork, ObservedRouter } from './types.js';
+import type { EdgeAttachment, ObserveErrorInfo, ObservedInterior, ObservedNetwork, ObservedRouter } from './types.js';
 
 /** The slice of the management client the observer uses (ManagementClient satisfies it; tests may stub it). */
 export interface QueryOps {
@@ -49,6 +49,45 @@ export interface ObserveOptions {
   probeRouters?: boolean;
   /** which mobile addresses to keep (default: `ecn/…`) */
   keepAddress?: (address: string) => boolean;
+  /** the control plane's interior runs as several replicas, each with its own router id (see foldReplicas) */
+  replicas?: ReplicaFold;
+}
+
+/** How replicas of the control plane's interior appear in an observation. */
+export interface ReplicaFold {
+  /** the control plane's router id (the model's: edges and interior-mode agents connect to it) */
+  interiorId: string;
+  /** each replica's real router id (read from it) → its key in the plan (`<interiorId>@<replica>`) */
+  byRouterId: ReadonlyMap<string, string>;
+}
+
+/**
+ * Folds the replicas of the control plane's interior into the observation the graph expects: an edge attached to
+ * any replica is attached to the control plane's interior (`replica` says which); the connected interior is the
+ * control plane's when it is a replica; a replica's `router.node` row goes under its plan key (so restarts and
+ * probes line up) with its links to the other replicas only, and other routers' links to a replica count as links
+ * to the control plane's interior.
+ */
+export function foldReplicas(o: ObservedNetwork, fold: ReplicaFold): ObservedNetwork {
+  if (fold.byRouterId.size === 0) return o;
+  const key = (id: string): string | undefined => fold.byRouterId.get(id);
+  const toInterior = (ids: readonly string[]): string[] => [...new Set(ids.map((id) => (key(id) === undefined ? id : fold.interiorId)))];
+  const interiors = new Map<string, ObservedInterior>();
+  for (const n of o.interiors.values()) {
+    const k = key(n.id);
+    // a replica's links: to its peers (the mesh); its links to other routers are the control plane's (below)
+    if (k !== undefined) interiors.set(k, { ...n, id: k, linkState: n.linkState.map(key).filter((m): m is string => m !== undefined) });
+    else interiors.set(n.id, { ...n, linkState: toInterior(n.linkState) });
+  }
+  const edges = new Map<string, EdgeAttachment>();
+  for (const [id, e] of o.edges) {
+    const k = key(e.interiorId);
+    edges.set(id, k === undefined ? e : { ...e, interiorId: fold.interiorId, replica: k });
+  }
+  const edgeAddresses = new Map([...o.edgeAddresses].map(([id, h]) => [id, { ...h, remoteHostRouters: toInterior(h.remoteHostRouters) }] as const));
+  const addresses = new Map([...o.addresses].map(([a, x]) => [a, { ...x, remoteHostRouters: toInterior(x.remoteHostRouters) }] as const));
+  const interiorId = o.interiorId !== undefined && key(o.interiorId) !== undefined ? fold.interiorId : o.interiorId;
+  return { ...o, interiorId, interiors, edges, edgeAddresses, addresses };
 }
 
 const CONNECTION_ATTRS = ['identity', 'container', 'role', 'dir', 'active', 'uptimeSeconds', 'operStatus', 'host'];
@@ -79,6 +118,7 @@ export function observeTargets(input: NetworkPlan | readonly ObserveTarget[]): O
 function targetSpec(reach: RouterReach): TargetSpec {
   if (reach.kind === 'local') return 'local';
   if (reach.kind === 'interior') return { router: reach.id };
+  if (reach.kind === 'replica') return { address: replicaTargetAddress(reach.key) };
   return { edge: reach.id };
 }
 
@@ -173,6 +213,7 @@ export async function observeNetwork(
     restarts: [],
     errors,
   };
-  observed.restarts = detectRestarts(opts.previous, observed);
-  return observed;
+  const folded = opts.replicas ? foldReplicas(observed, opts.replicas) : observed;
+  folded.restarts = detectRestarts(opts.previous, folded);
+  return folded;
 }

@@ -16,6 +16,8 @@ export interface EdgeAttachment {
   active: boolean;
   operStatus: string | undefined;
   host: string | undefined;
+  /** when the control plane's interior runs as replicas: the plan key of the replica holding the connection */
+  replica?: string;
 }
 
 /** An interior router as the routing protocol sees it (a `router.node` row). */

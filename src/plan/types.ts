@@ -22,11 +22,20 @@ export interface DesiredEntity {
   owner: string;
 }
 
-/** How the manager reaches a router's management agent over its one connection to the control plane's interior. */
+/** How the manager reaches a router's management agent: through its connection to the control plane's interior, or a replica's own. */
 export type RouterReach =
   | { kind: 'local' } // the router the manager is connected to
   | { kind: 'interior'; id: string } // amqp:/_topo/0/<id>/$management
-  | { kind: 'edge'; id: string }; // amqp:/_edge/<id>/$management
+  | { kind: 'edge'; id: string } // amqp:/_edge/<id>/$management
+  /** one replica of the control plane's interior, over its own connection (src/manager/interior-replicas.ts) */
+  | { kind: 'replica'; key: string };
+
+/**
+ * The management target of a replica reach: a pseudo-address that only the manager's replica multiplexer
+ * (src/manager/interior-replicas.ts) understands; it sends such requests to that replica's own connection.
+ */
+export const REPLICA_TARGET_PREFIX = 'ecn-replica:';
+export const replicaTargetAddress = (key: string): string => `${REPLICA_TARGET_PREFIX}${key}`;
 
 export interface PlanCondition {
   /** e.g. ECN_PLAN_NO_TCP_BRIDGE */

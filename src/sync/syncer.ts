@@ -19,6 +19,7 @@ import {
   type RouterCapabilities,
   type RouterPlan,
   type RouterReach,
+  replicaTargetAddress,
 } from '../plan/types.js';
 import { isManagementError, type CallOptions, type ManagementOps, type TargetSpec } from '../router/index.js';
 import type { Flavor } from '../router/protocol.js';
@@ -92,6 +93,7 @@ export async function readOwnedEntities(target: ManagementOps, types: readonly M
 export function targetSpecOf(reach: RouterReach): TargetSpec {
   if (reach.kind === 'local') return 'local';
   if (reach.kind === 'interior') return { router: reach.id };
+  if (reach.kind === 'replica') return { address: replicaTargetAddress(reach.key) };
   return { edge: reach.id };
 }
 

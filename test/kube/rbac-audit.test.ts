@@ -3,9 +3,10 @@
  * API server with its request audit on (sim/kube/audit.ts), through every Kubernetes path it has — leader election
  * (acquire, renew, release), the informers (list, watch), status writes, Events (created, then repeated: patched),
  * finalizers (added; removed when an Agent and a Microservice are deleted), the ControlPlane's router resources by
- * server-side apply (ServiceAccount, ConfigMap, Role and RoleBinding for two replicas, Deployment, Service, Ingress),
+ * server-side apply (ServiceAccount, ConfigMap, Role and RoleBinding for two replicas, Deployment, Service, Ingress)
  * and their pruning (the ControlPlane changed to LoadBalancer and one replica: Ingress, Role, RoleBinding looked up
- * by name and deleted; then changed back).
+ * by name and deleted; then changed back), and the discovery of the router's replicas (the EndpointSlices of its
+ * Service, listed and watched).
  * Then: (a) every call it made is granted by src/kube/permissions.ts; (b) every grant there was used.
  *
  * The test's own reads and writes go through `server.cluster` in this process: the audit (HTTP requests) never sees
