@@ -44,22 +44,28 @@ createInterface({ input: process.stdin }).on('line', (line) => {
   const snap = /^heapsnapshot (\S+)$/.exec(line.trim());
   if (snap) process.stdout.write(`${JSON.stringify({ file: writeHeapSnapshot(snap[1]) })}\n`);
   // CPU time (user + system, µs) spent so far: per-operation cost that a loaded machine does not distort much
-  // a CPU profile of one phase (ECN_BENCH_PROFILE_DIR in converge.ts): `profile start`, then `profile stop FILE`
+  // a CPU (or, with ECN_BENCH_PROFILE_KIND=alloc, an allocation) profile of one phase (ECN_BENCH_PROFILE_DIR): `profile start`, then `profile stop FILE`
   if (line.trim() === 'profile start') void profileStart().then(() => process.stdout.write('{}\n'));
   const stop = /^profile stop (\S+)$/.exec(line.trim());
   if (stop) void profileStop(stop[1]!).then(() => process.stdout.write(`${JSON.stringify({ file: stop[1] })}\n`));
   if (line.trim() === 'cpu') { const c = process.cpuUsage(); process.stdout.write(`${JSON.stringify({ cpuUs: c.user + c.system })}\n`); }
 });
 let inspector: Session | undefined;
+const allocations = process.env.ECN_BENCH_PROFILE_KIND === 'alloc';
 async function profileStart(): Promise<void> {
   inspector = new Session();
   inspector.connect();
+  if (allocations) {
+    await inspector.post('HeapProfiler.enable');
+    await inspector.post('HeapProfiler.startSampling', { samplingInterval: 16384 });
+    return;
+  }
   await inspector.post('Profiler.enable');
   await inspector.post('Profiler.start');
 }
 async function profileStop(file: string): Promise<void> {
   if (!inspector) return;
-  const { profile } = await inspector.post('Profiler.stop');
+  const { profile } = allocations ? await inspector.post('HeapProfiler.stopSampling') : await inspector.post('Profiler.stop');
   await writeFile(file, JSON.stringify(profile));
   inspector.disconnect();
   inspector = undefined;
