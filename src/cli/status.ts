@@ -66,11 +66,16 @@ export function registerStatus(program: Command, ctx: CommandContext): void {
 }
 
 function printTables(ctx: CommandContext, routers: Array<{ router: string; state: string; detail: string }>, uplinks: Array<{ agent: string; upstream: string; state: string }>): void {
-  writeLine(ctx.io.stdout, 'ROUTER'.padEnd(24) + 'STATE'.padEnd(13) + 'DETAIL');
-  for (const r of routers) writeLine(ctx.io.stdout, r.router.padEnd(24) + r.state.padEnd(13) + r.detail);
+  // columns as wide as their longest value (replica plans are `<router>@<pod>`), at least the old 24 characters
+  const width = (values: string[]): number => Math.max(24, ...values.map((v) => v.length + 2));
+  const rw = width(routers.map((r) => r.router));
+  writeLine(ctx.io.stdout, 'ROUTER'.padEnd(rw) + 'STATE'.padEnd(13) + 'DETAIL');
+  for (const r of routers) writeLine(ctx.io.stdout, r.router.padEnd(rw) + r.state.padEnd(13) + r.detail);
   writeLine(ctx.io.stdout, '');
-  writeLine(ctx.io.stdout, 'AGENT'.padEnd(24) + 'UPLINK TO'.padEnd(24) + 'STATE');
-  for (const u of uplinks) writeLine(ctx.io.stdout, u.agent.padEnd(24) + u.upstream.padEnd(24) + u.state);
+  const aw = width(uplinks.map((u) => u.agent));
+  const uw = width(uplinks.map((u) => u.upstream));
+  writeLine(ctx.io.stdout, 'AGENT'.padEnd(aw) + 'UPLINK TO'.padEnd(uw) + 'STATE');
+  for (const u of uplinks) writeLine(ctx.io.stdout, u.agent.padEnd(aw) + u.upstream.padEnd(uw) + u.state);
 }
 
 function parseManagerUrl(value: string): string {
