@@ -28,8 +28,7 @@
  * Public-port addresses get no config: the tcp adaptor uses its own (balanced) treatment.
  */
 import type { Flavor } from '../router/protocol.js';
-import type { EcnModel } from '../model/ecn.js';
-import { microserviceKey } from '../model/ecn.js';
+import { microserviceKey, type EcnModel, type Microservice } from '../model/ecn.js';
 import { publicPortAddress, routeAddress } from './addresses.js';
 import { agentLinks, controlPlaneLinks, LISTEN_ALL } from './links.js';
 import { ownerOf, publicPortConnectorName, publicPortListenerName, routeConfigName } from './naming.js';
@@ -68,6 +67,23 @@ function reachOf(id: string, mode: 'interior' | 'edge', manager: string | undefi
  * The plan of every router, or — with `only` — of just those routers (the rest of the model is still read for the
  * routes and ports that land on them): how a model change is re-planned without paying for the whole network.
  */
+/**
+ * Microservices by application, then name: those on the given routers only, when re-planning a few. Re-planning
+ * still walks every route; a lookup here uses the route's own strings (their hashes cached), where the `app/name` keys
+ * would be built and hashed anew for every route, most of a re-plan's time at 10,000 agents. Built per call: a
+ * model's maps may be edited in place between plans, so an index kept across calls could be stale.
+ */
+function servicesByApplication(services: ReadonlyMap<string, Microservice>, only: ReadonlySet<string> | undefined): Map<string, Map<string, Microservice>> {
+  const index = new Map<string, Map<string, Microservice>>();
+  for (const ms of services.values()) {
+    if (only !== undefined && !only.has(ms.agent)) continue;
+    let app = index.get(ms.application);
+    if (!app) index.set(ms.application, (app = new Map()));
+    app.set(ms.name, ms);
+  }
+  return index;
+}
+
 export function planNetwork(model: EcnModel, opts: PlanOptions, only?: ReadonlySet<string>): NetworkPlan {
   const cp = model.controlPlane;
   const manager = opts.managerRouter ?? cp?.routerId;
@@ -109,9 +125,13 @@ export function planNetwork(model: EcnModel, opts: PlanOptions, only?: ReadonlyS
   }
 
   // Routes: both endpoint routers (see the file comment).
+  const planned = servicesByApplication(model.microservices, only);
   for (const route of model.routes.values()) {
-    const from = model.microservices.get(microserviceKey(route.application, route.from));
-    const to = model.microservices.get(microserviceKey(route.application, route.to));
+    // re-planning a few routers: a route with neither endpoint on them costs two lookups in a small index
+    const app = planned.get(route.application);
+    if (app === undefined || (!app.has(route.from) && !app.has(route.to))) continue;
+    const from = app.get(route.from) ?? model.microservices.get(microserviceKey(route.application, route.from));
+    const to = app.get(route.to) ?? model.microservices.get(microserviceKey(route.application, route.to));
     if (from === undefined || to === undefined) continue; // the model loader reports dangling routes
     // re-planning a few routers: a route of neither of them costs a lookup, not its names
     if (!routers.has(from.agent) && !routers.has(to.agent)) continue;
