@@ -164,6 +164,7 @@ export async function benchConverge(n: number): Promise<void> {
     // one change at a time: a new route between two agents' microservices
     const latencies: number[] = [];
     let current = model;
+    const changeProfile = profileDir ? await startProfile() : undefined;
     for (let k = 0; k < 20; k++) {
       const a = (k * 7919) % n;
       const b = (a + 1 + ((k * 104729) % (n - 1))) % n;
@@ -183,11 +184,12 @@ export async function benchConverge(n: number): Promise<void> {
       latencies.push(performance.now() - t);
       current = next;
     }
+    if (changeProfile) console.log(`manager CPU profile of the changes: ${await changeProfile(`${profileDir}/manager-change-${n}.cpuprofile`)}`);
     console.log(`one change (a new route, 2 routers): p50 ${pct(latencies, 0.5).toFixed(1)} ms, p99 ${pct(latencies, 0.99).toFixed(1)} ms over ${latencies.length}`);
     const simMem = await sim.ask('rss');
     const simRss = simMem.rss ?? 0;
     const heap = heapAfterGc();
-    console.log(`RSS: manager ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB${heap === undefined ? '' : ` (live heap ${heap.toFixed(0)} MB)`}, simulator ${(simRss / 2 ** 20).toFixed(0)} MB${simMem.rssAfterGc ? ` (after a full GC: ${(simMem.rssAfterGc / 2 ** 20).toFixed(0)} MB, live heap ${((simMem.heapAfterGc ?? 0) / 2 ** 20).toFixed(0)} MB)` : ''}`);
+    console.log(`RSS: manager ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB${heap === undefined ? '' : ` (live heap ${heap.toFixed(0)} MB)`}, simulator ${(simRss / 2 ** 20).toFixed(0)} MB${simMem.rssAfterGc ? ` (after a full GC: ${(simMem.rssAfterGc / 2 ** 20).toFixed(0)} MB, live heap ${((simMem.heapAfterGc ?? 0) / 2 ** 20).toFixed(0)} MB, buffers ${((simMem.arrayBuffers ?? 0) / 2 ** 20).toFixed(0)} MB)` : ''}`);
   } finally {
     await manager.stop();
     sim.child.stdin!.end();
