@@ -46,6 +46,7 @@ export function compactRhea(): boolean {
       withoutOwnAccessors(this, linkNames, () => original.apply(this, args));
       lazyDetach(this as { local: Record<string, unknown> });
     };
+    detachOnDemand(link as unknown as { detach?: unknown; close?: unknown });
     plainRemoteAttach(link as unknown as { on_attach?: unknown });
     slimLocalAttach(link as unknown as { _process?: unknown });
     connectionNames = new Set([...CONNECTION_ALIASES, 'error']);
@@ -212,20 +213,25 @@ function slimIfOpen(link: LinkInternals): void {
 }
 
 /**
- * rhea builds every link's detach frame when it creates the link; most links never detach. The frame is made when
- * first read instead (rhea reads it to fill in the error and to send it), the same frame from then on.
+ * rhea builds every link's detach frame when it creates the link; most links never detach. The frame is dropped
+ * (the field stays, `undefined`, so the object keeps its fast shape) and made again, as rhea made it, by the two
+ * methods that start a detach (link.detach, link.close) before they run: only they request a close, and rhea reads
+ * the frame only after a close request (link._process) or in them.
  */
 function lazyDetach(link: { local: Record<string, unknown> }): void {
-  const local = link.local;
-  const frame = local.detach as { value?: unknown } | undefined;
-  if (!frame || !Array.isArray(frame.value)) return;
-  const handle = local.handle;
-  let made: unknown;
-  delete local.detach;
-  Object.defineProperty(local, 'detach', {
-    get() { return (made ??= detachFrame({ handle, closed: true })); },
-    set(v: unknown) { made = v; },
-    enumerable: true, configurable: true,
-  });
+  const frame = link.local.detach as { value?: unknown } | undefined;
+  if (frame && Array.isArray(frame.value)) link.local.detach = undefined;
+}
+
+function detachOnDemand(proto: { detach?: unknown; close?: unknown }): void {
+  for (const method of ['detach', 'close'] as const) {
+    const original = proto[method];
+    if (typeof original !== 'function' || !String(original).includes('this.local.detach')) continue;
+    proto[method] = function withDetachFrame(this: { local: Record<string, unknown> }, ...args: unknown[]): unknown {
+      const local = this.local;
+      if (local.detach === undefined) local.detach = detachFrame({ handle: local.handle, closed: true });
+      return (original as (...a: unknown[]) => unknown).apply(this, args);
+    };
+  }
 }
 const detachFrame = (require('rhea/lib/frames.js') as { detach: (f: Record<string, unknown>) => unknown }).detach;

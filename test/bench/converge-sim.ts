@@ -38,7 +38,7 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     const gc = (globalThis as { gc?: () => void }).gc;
     if (gc) { gc(); gc(); }
     const m = process.memoryUsage();
-    process.stdout.write(`${JSON.stringify({ rss: before, rssAfterGc: gc ? rss() : undefined, heapAfterGc: gc ? m.heapUsed : undefined, external: m.external, arrayBuffers: m.arrayBuffers })}\n`);
+    process.stdout.write(`${JSON.stringify({ rss: before, rssAfterGc: gc ? rss() : undefined, heapAfterGc: gc ? m.heapUsed : undefined, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers })}\n`);
   }
   // a heap snapshot, for finding what the simulated network holds (node: v8.writeHeapSnapshot)
   const snap = /^heapsnapshot (\S+)$/.exec(line.trim());

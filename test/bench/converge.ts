@@ -187,9 +187,12 @@ export async function benchConverge(n: number): Promise<void> {
     if (changeProfile) console.log(`manager CPU profile of the changes: ${await changeProfile(`${profileDir}/manager-change-${n}.cpuprofile`)}`);
     console.log(`one change (a new route, 2 routers): p50 ${pct(latencies, 0.5).toFixed(1)} ms, p99 ${pct(latencies, 0.99).toFixed(1)} ms over ${latencies.length}`);
     const simMem = await sim.ask('rss');
+    // a heap snapshot of the simulator after the run, to see what its routers hold (ECN_BENCH_HEAPSNAPSHOT_DIR)
+    const snapDir = process.env.ECN_BENCH_HEAPSNAPSHOT_DIR;
+    if (snapDir) console.log(`simulator heap snapshot: ${String((await sim.ask(`heapsnapshot ${snapDir}/sim-${n}.heapsnapshot`)).file)}`);
     const simRss = simMem.rss ?? 0;
     const heap = heapAfterGc();
-    console.log(`RSS: manager ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB${heap === undefined ? '' : ` (live heap ${heap.toFixed(0)} MB)`}, simulator ${(simRss / 2 ** 20).toFixed(0)} MB${simMem.rssAfterGc ? ` (after a full GC: ${(simMem.rssAfterGc / 2 ** 20).toFixed(0)} MB, live heap ${((simMem.heapAfterGc ?? 0) / 2 ** 20).toFixed(0)} MB, buffers ${((simMem.arrayBuffers ?? 0) / 2 ** 20).toFixed(0)} MB)` : ''}`);
+    console.log(`RSS: manager ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB${heap === undefined ? '' : ` (live heap ${heap.toFixed(0)} MB)`}, simulator ${(simRss / 2 ** 20).toFixed(0)} MB${simMem.rssAfterGc ? ` (after a full GC: ${(simMem.rssAfterGc / 2 ** 20).toFixed(0)} MB, live heap ${((simMem.heapAfterGc ?? 0) / 2 ** 20).toFixed(0)} of ${((simMem.heapTotal ?? 0) / 2 ** 20).toFixed(0)} MB, buffers ${((simMem.arrayBuffers ?? 0) / 2 ** 20).toFixed(0)} MB)` : ''}`);
   } finally {
     await manager.stop();
     sim.child.stdin!.end();
