@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Option, type Command } from 'commander';
 import { startSimEcn } from '../../sim/ecn.js';
+import { applySimulatorHeapPolicy } from '../../sim/heap-policy.js';
 import { Manager } from '../manager/manager.js';
 import type { Flavor } from '../router/protocol.js';
 import { parseFlavor, parsePositiveInt } from './args.js';
@@ -57,6 +58,7 @@ export function registerSim(program: Command, ctx: CommandContext): void {
     .option('--apply <path...>', 'with --kube: create the custom resources of these YAML files or directories at start (e.g. deploy/examples/kube)')
     .option('--namespace <ns>', 'with --kube: the namespace the manager watches', 'ecn-system')
     .action(async (o: { manifests?: string[]; agents?: number; flavor: Flavor; http: HttpAddress; token?: string; observeInterval: number; kube?: boolean; apply?: string[]; namespace: string }) => {
+      applySimulatorHeapPolicy();
       if (o.agents !== undefined && o.manifests) throw new EcnError('ECN_CLI_USAGE', '--agents and --manifests both given', { hint: 'choose one: a generated ECN or your manifests' });
       if (o.kube && (o.agents !== undefined || o.manifests)) throw new EcnError('ECN_CLI_USAGE', `--kube and ${o.manifests ? '--manifests' : '--agents'} both given`, { hint: 'with --kube the ECN comes from custom resources: give them with --apply DIR or kubectl apply' });
       if (o.apply && !o.kube) throw new EcnError('ECN_CLI_USAGE', '--apply needs --kube', { hint: 'ecn sim --kube --apply DIR' });

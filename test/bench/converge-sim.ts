@@ -12,10 +12,13 @@ import { performance } from 'node:perf_hooks';
 import { Session } from 'node:inspector/promises';
 import { syntheticEcn } from '../../sim/synthetic-ecn.js';
 import { startSimEcn } from '../../sim/ecn.js';
+import { applySimulatorHeapPolicy } from '../../sim/heap-policy.js';
 import { freePorts } from '../../sim/free-ports.js';
 import { InProcessTransport } from '../../sim/router/in-process-transport.js';
 import { tcpTransport } from '../../sim/router/transport.js';
 
+// the heap policy `ecn sim` runs the simulator with
+applySimulatorHeapPolicy();
 const n = Number(process.argv[2] ?? 1000);
 const model = syntheticEcn(n);
 const [managementPort] = await freePorts(1);

@@ -115,7 +115,7 @@ export async function benchConverge(n: number): Promise<void> {
   console.log(`simulator: ${n} agents up in ${(sim.startMs / 1000).toFixed(1)} s, RSS ${(sim.rss / 2 ** 20).toFixed(0)} MB`);
   const model = syntheticEcn(n);
   model.controlPlane!.router.messagePort = Number(new URL(sim.url).port);
-  const manager = new Manager({ router: sim.url, flavor: 'skupper', observeIntervalMs: 0, syncIntervalMs: 3_600_000, concurrency: 64, timeoutMs: 30_000 });
+  const manager = new Manager({ router: sim.url, flavor: 'skupper', observeIntervalMs: 0, syncIntervalMs: 3_600_000, ...(process.env.ECN_BENCH_CONCURRENCY ? { concurrency: Number(process.env.ECN_BENCH_CONCURRENCY) } : {}), timeoutMs: 30_000 });
   let writes = 0;
   manager.scheduler.on('write', (e) => { if (e.result === 'ok') writes++; });
   try {
