@@ -1,7 +1,7 @@
 /**
  * The sync engine: per-router level-triggered passes (syncer), their scheduling (scheduler), the audit trail.
  */
-export { RouterSyncer, readOwnedEntities, targetSpecOf, isOpLevelError, type SyncClient, type RouterSyncerOptions, type SyncResult } from './syncer.js';
+export { RouterSyncer, readOwnedEntities, targetSpecOf, isOpLevelError, opBatches, type SyncClient, type RouterSyncerOptions, type SyncResult } from './syncer.js';
 export {
   SyncScheduler,
   type SyncSchedulerOptions,

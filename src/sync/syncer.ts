@@ -78,16 +78,48 @@ export interface SyncResult {
   finishedAt: number;
 }
 
-/** The entities the manager owns on a router, of the given types: one QUERY per type, unowned rows dropped. */
+/**
+ * The entities the manager owns on a router, of the given types: one QUERY per type, all sent at once (one round trip,
+ * not one per type), unowned rows dropped; in the order of `types`.
+ */
 export async function readOwnedEntities(target: ManagementOps, types: readonly ManagedType[], opts?: CallOptions): Promise<ObservedEntity[]> {
   const observed: ObservedEntity[] = [];
-  for (const type of types) {
-    for (const row of await target.query(type, [], opts)) {
+  const tables = await Promise.all(types.map((type) => target.query(type, [], opts)));
+  for (let i = 0; i < types.length; i++) {
+    const type = types[i]!;
+    for (const row of tables[i]!) {
       if (!isOwnedName(row.name)) continue;
       observed.push({ type, name: row.name, identity: typeof row.identity === 'string' ? row.identity : undefined, attributes: row });
     }
   }
   return observed;
+}
+
+/** What depends on what on a router: an sslProfile before what uses it, tcp bridges last (src/plan/diff.ts orders). */
+const LEVEL: Record<ManagedType, number> = { sslProfile: 0, listener: 1, connector: 1, 'router.config.address': 1, tcpConnector: 2, tcpListener: 2 };
+
+/**
+ * Splits ordered operations into batches that may run at the same time: consecutive operations of one phase (DELETE,
+ * or CREATE/UPDATE) and one dependency level, on distinct names. The order between batches is the plan's.
+ */
+export function opBatches(ops: readonly PlanOp[]): PlanOp[][] {
+  const batches: PlanOp[][] = [];
+  let current: PlanOp[] = [];
+  let key = '';
+  const names = new Set<string>();
+  for (const op of ops) {
+    const k = `${op.op === 'DELETE' ? 'd' : 'w'}${LEVEL[op.type] ?? op.type}`;
+    if (current.length > 0 && (k !== key || names.has(op.name))) {
+      batches.push(current);
+      current = [];
+      names.clear();
+    }
+    key = k;
+    current.push(op);
+    names.add(op.name);
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
 }
 
 export function targetSpecOf(reach: RouterReach): TargetSpec {
@@ -237,39 +269,50 @@ export class RouterSyncer {
     await this.applyOps(r, target, plan, caps, diffRouter(plan.entities, observed, caps), observed.length);
   }
 
-  /** Applies a pass's operations in order; on success records what the router now has. */
+  /**
+   * Applies a pass's operations in dependency order; on success records what the router now has. Operations of one
+   * dependency level and phase (deletes, then writes) are independent and go out together (opBatches): a pass costs
+   * a round trip per level instead of one per operation. Results are recorded in plan order.
+   */
   private async applyOps(r: SyncResult, target: ManagementOps, plan: RouterPlan, caps: RouterCapabilities, ops: PlanOp[], ownedBefore: number): Promise<void> {
     r.planned = ops.length;
     let owned = ownedBefore;
     const failedNames = new Set<string>();
-    for (const op of ops) {
-      if (failedNames.has(op.name)) {
-        this.record(op, r.reason, 'skipped', 'an earlier operation on this name failed');
-        r.errors++;
-        continue;
+    for (const batch of opBatches(ops)) {
+      const runnable = batch.filter((op) => !failedNames.has(op.name));
+      const settled = await Promise.allSettled(runnable.map((op) => this.apply(target, op)));
+      let fatal: EcnError | undefined;
+      let k = 0;
+      for (const op of batch) {
+        if (failedNames.has(op.name) && !runnable.includes(op)) {
+          this.record(op, r.reason, 'skipped', 'an earlier operation on this name failed');
+          r.errors++;
+          continue;
+        }
+        const outcome = settled[k++]!;
+        if (outcome.status === 'rejected') {
+          const err: unknown = outcome.reason;
+          const e = asEcnError(err);
+          this.record(op, r.reason, 'error', describeError(e));
+          r.errors++;
+          r.ok = false;
+          r.error ??= e;
+          if (op.op === 'UPDATE' && isManagementError(err) && err.statusCode === 501) {
+            // the router cannot UPDATE this type after all: the next pass replaces instead
+            const updatable = new Set((this.caps ?? caps).updatable);
+            updatable.delete(op.type);
+            this.caps = { ...(this.caps ?? caps), updatable };
+          } else if (!isOpLevelError(err)) fatal ??= e;
+          failedNames.add(op.name);
+          continue;
+        }
+        this.record(op, r.reason, 'ok');
+        this.touchedTypes.add(op.type);
+        if (op.op === 'CREATE') { r.creates++; owned++; }
+        else if (op.op === 'DELETE') { r.deletes++; owned--; }
+        else r.updates++;
       }
-      try {
-        await this.apply(target, op);
-      } catch (err) {
-        const e = asEcnError(err);
-        this.record(op, r.reason, 'error', describeError(e));
-        r.errors++;
-        r.ok = false;
-        r.error ??= e;
-        if (op.op === 'UPDATE' && isManagementError(err) && err.statusCode === 501) {
-          // the router cannot UPDATE this type after all: the next pass replaces instead
-          const updatable = new Set(caps.updatable);
-          updatable.delete(op.type);
-          this.caps = { ...caps, updatable };
-        } else if (!isOpLevelError(err)) throw e;
-        failedNames.add(op.name);
-        continue;
-      }
-      this.record(op, r.reason, 'ok');
-      this.touchedTypes.add(op.type);
-      if (op.op === 'CREATE') { r.creates++; owned++; }
-      else if (op.op === 'DELETE') { r.deletes++; owned--; }
-      else r.updates++;
+      if (fatal) throw fatal;
     }
     this.detector.settled(owned);
     if (r.ok && r.errors === 0) r.converged = plan.entities;
