@@ -11,12 +11,12 @@ import v8 from 'node:v8';
 
 export const HEAP_GROWING_PERCENT = 50;
 /** heap in use from which the fixed factor applies */
-export const LARGE_HEAP_BYTES = 512 * 2 ** 20;
-const CHECK_EVERY_MS = 1000;
+export const LARGE_HEAP_BYTES = 256 * 2 ** 20;
+const CHECK_EVERY_MS = 250;
 
 let started = false;
 
-/** Watches the heap (an unreferenced timer, once a second) and fixes the growing factor once it is large. */
+/** Watches the heap (an unreferenced timer, four times a second) and fixes the growing factor once it is large. */
 export function applySimulatorHeapPolicy(): void {
   if (started) return;
   started = true;

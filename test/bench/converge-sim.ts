@@ -8,7 +8,7 @@
 import { createInterface } from 'node:readline';
 import { writeFile } from 'node:fs/promises';
 import { writeHeapSnapshot } from 'node:v8';
-import { performance } from 'node:perf_hooks';
+import { performance, PerformanceObserver } from 'node:perf_hooks';
 import { Session } from 'node:inspector/promises';
 import { syntheticEcn } from '../../sim/synthetic-ecn.js';
 import { startSimEcn } from '../../sim/ecn.js';
@@ -51,8 +51,15 @@ createInterface({ input: process.stdin }).on('line', (line) => {
   if (line.trim() === 'profile start') void profileStart().then(() => process.stdout.write('{}\n'));
   const stop = /^profile stop (\S+)$/.exec(line.trim());
   if (stop) void profileStop(stop[1]!).then(() => process.stdout.write(`${JSON.stringify({ file: stop[1] })}\n`));
+  // garbage-collection pauses since the last `gc` (count, longest, total ms): what a latency tail may be made of
+  if (line.trim() === 'gc') {
+    process.stdout.write(`${JSON.stringify({ count: gcPauses.length, maxMs: Math.max(0, ...gcPauses), totalMs: gcPauses.reduce((a, b) => a + b, 0) })}\n`);
+    gcPauses = [];
+  }
   if (line.trim() === 'cpu') { const c = process.cpuUsage(); process.stdout.write(`${JSON.stringify({ cpuUs: c.user + c.system })}\n`); }
 });
+let gcPauses: number[] = [];
+new PerformanceObserver((list) => { for (const e of list.getEntries()) gcPauses.push(e.duration); }).observe({ entryTypes: ['gc'] });
 let inspector: Session | undefined;
 const allocations = process.env.ECN_BENCH_PROFILE_KIND === 'alloc';
 async function profileStart(): Promise<void> {

@@ -10,7 +10,7 @@
 import { childEntry } from './child-entry.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface, type Interface } from 'node:readline';
-import { performance } from 'node:perf_hooks';
+import { performance, PerformanceObserver } from 'node:perf_hooks';
 import { Session } from 'node:inspector/promises';
 import { writeFile } from 'node:fs/promises';
 import { Manager } from '../../src/manager/manager.js';
@@ -61,6 +61,9 @@ async function startSim(n: number): Promise<SimChild> {
     async ask(cmd) { child.stdin!.write(`${cmd}\n`); return JSON.parse(await next(30_000)) as Record<string, number>; },
   };
 }
+
+/** changes measured one at a time for the one-change latency (enough that p99 is not simply the slowest) */
+const CHANGES = 100;
 
 /** Starts a CPU profile of this process (the manager); the returned function stops it and writes it to a file. */
 async function startProfile(): Promise<(file: string) => Promise<string>> {
@@ -165,7 +168,11 @@ export async function benchConverge(n: number): Promise<void> {
     const latencies: number[] = [];
     let current = model;
     const changeProfile = profileDir ? await startProfile() : undefined;
-    for (let k = 0; k < 20; k++) {
+    await sim.ask('gc');
+    const managerGc: number[] = [];
+    const gcObserver = new PerformanceObserver((list) => { for (const e of list.getEntries()) managerGc.push(e.duration); });
+    gcObserver.observe({ entryTypes: ['gc'] });
+    for (let k = 0; k < CHANGES; k++) {
       const a = (k * 7919) % n;
       const b = (a + 1 + ((k * 104729) % (n - 1))) % n;
       const next: EcnModel = { ...current, routes: new Map(current.routes) };
@@ -185,7 +192,10 @@ export async function benchConverge(n: number): Promise<void> {
       current = next;
     }
     if (changeProfile) console.log(`manager CPU profile of the changes: ${await changeProfile(`${profileDir}/manager-change-${n}.cpuprofile`)}`);
-    console.log(`one change (a new route, 2 routers): p50 ${pct(latencies, 0.5).toFixed(1)} ms, p99 ${pct(latencies, 0.99).toFixed(1)} ms over ${latencies.length}`);
+    gcObserver.disconnect();
+    const simGc = await sim.ask('gc');
+    console.log(`one change (a new route, 2 routers): p50 ${pct(latencies, 0.5).toFixed(1)} ms, p99 ${pct(latencies, 0.99).toFixed(1)} ms over ${latencies.length}` +
+      ` (garbage-collection pauses meanwhile, longest: manager ${Math.max(0, ...managerGc).toFixed(0)} ms of ${managerGc.length}, simulator ${(simGc.maxMs ?? 0).toFixed(0)} ms of ${simGc.count ?? 0})`);
     const simMem = await sim.ask('rss');
     // a heap snapshot of the simulator after the run, to see what its routers hold (ECN_BENCH_HEAPSNAPSHOT_DIR)
     const snapDir = process.env.ECN_BENCH_HEAPSNAPSHOT_DIR;
