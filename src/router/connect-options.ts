@@ -130,6 +130,9 @@ export function toRheaOptions(r: ResolvedConnectOptions, container: Container, t
     port: r.endpoint.port,
     container_id: tuning.containerId,
     reconnect: false,
+    // request/response traffic: Nagle would hold a small request back until the router ACKs the previous segment,
+    // which a delayed ACK can make 40–200 ms
+    tcp_no_delay: true,
     // The router's hostname check (vhost policies) uses the open frame's hostname; the URL host is what the user typed.
     hostname: r.endpoint.host,
   };

@@ -54,6 +54,7 @@ describe('router URLs and connect options', () => {
     const container = rhea.create_container({ id: 't' });
     const o = toRheaOptions(resolveConnectOptions('amqps://router.example:5671', { tls: { ca: 'CA' } }), container, { containerId: 'c1' }) as unknown as Record<string, unknown>;
     assert.equal(o.reconnect, false);
+    assert.equal(o.tcp_no_delay, true);
     assert.equal(o.transport, 'tls');
     assert.equal(o.servername, 'router.example');
     assert.equal(o.rejectUnauthorized, true);
