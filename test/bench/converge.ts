@@ -105,9 +105,10 @@ function waitFor(manager: Manager, cond: () => boolean, ms: number, what: string
   });
 }
 
+/** nearest-rank percentile: the smallest value with at least q of the samples at or below it (p99 of 100: the 99th) */
 const pct = (xs: number[], q: number): number => {
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? 0;
+  return s[Math.max(0, Math.ceil(q * s.length) - 1)] ?? 0;
 };
 
 export async function benchConverge(n: number): Promise<void> {
@@ -189,12 +190,13 @@ export async function benchConverge(n: number): Promise<void> {
       manager.setModel(next);
       await finished;
       latencies.push(performance.now() - t);
+      if (process.env.ECN_BENCH_TRACE_CHANGES) console.log(`change ${k}: ${(performance.now() - t).toFixed(1)} ms at ${(performance.now() / 1000).toFixed(3)} s`);
       current = next;
     }
     if (changeProfile) console.log(`manager CPU profile of the changes: ${await changeProfile(`${profileDir}/manager-change-${n}.cpuprofile`)}`);
     gcObserver.disconnect();
     const simGc = await sim.ask('gc');
-    console.log(`one change (a new route, 2 routers): p50 ${pct(latencies, 0.5).toFixed(1)} ms, p99 ${pct(latencies, 0.99).toFixed(1)} ms over ${latencies.length}` +
+    console.log(`one change (a new route, 2 routers): p50 ${pct(latencies, 0.5).toFixed(1)} ms, p99 ${pct(latencies, 0.99).toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms over ${latencies.length}` +
       ` (garbage-collection pauses meanwhile, longest: manager ${Math.max(0, ...managerGc).toFixed(0)} ms of ${managerGc.length}, simulator ${(simGc.maxMs ?? 0).toFixed(0)} ms of ${simGc.count ?? 0})`);
     const simMem = await sim.ask('rss');
     // a heap snapshot of the simulator after the run, to see what its routers hold (ECN_BENCH_HEAPSNAPSHOT_DIR)
