@@ -16,7 +16,7 @@ import { freePorts } from '../../sim/free-ports.js';
 import { loadManifests } from '../../src/model/load.js';
 import { Manager } from '../../src/manager/manager.js';
 import { readiness } from '../../src/manager/readiness.js';
-import { ManagementClient } from '../../src/router/client.js';
+import { readBackRouter } from '../support/router-readback.js';
 import { uplinkViews } from '../../src/http/routes.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../deploy/examples/ecn', import.meta.url));
@@ -32,21 +32,6 @@ function when(sources: Array<[EventEmitter<any>, string]>, cond: () => boolean, 
   });
 }
 
-async function readBack(port: number): Promise<{ id: string; names: string[]; edges: string[] }> {
-  const c = new ManagementClient({ url: `amqp://127.0.0.1:${port}`, timeoutMs: 3000, reconnect: false });
-  try {
-    await c.connect();
-    const id = String((await c.query('router', ['id']))[0]?.id);
-    const names: string[] = [];
-    for (const type of ['listener', 'tcpListener']) {
-      for (const row of await c.query(type, ['name'])) if (String(row.name).startsWith('ecn.')) names.push(`${type}/${String(row.name)}`);
-    }
-    const edges = (await c.query('connection', ['container', 'role', 'dir'])).filter((r) => r.role === 'edge' && r.dir === 'in').map((r) => String(r.container));
-    return { id, names: names.sort(), edges: edges.sort() };
-  } finally {
-    await c.close();
-  }
-}
 
 const endpoints = (rs: readonly SimReplica[]) => rs.map((r) => ({ key: r.key, url: `amqp://127.0.0.1:${r.port}` }));
 
@@ -79,7 +64,7 @@ test('a connection and the interior plan per replica; scaled 2 → 3 → 1; edge
     assert.ok(want!.some((n) => n.startsWith('tcpListener/')), 'the interior plans a tcpListener (the public port)');
     const attached = new Map<string, string>();
     for (const r of two) {
-      const got = await readBack(r.port);
+      const got = await readBackRouter(`amqp://127.0.0.1:${r.port}`);
       assert.deepEqual(got.names, want, `replica ${r.key}`);
       assert.equal(got.id, r.routerId);
       for (const e of got.edges) attached.set(e, r.key);
@@ -114,7 +99,7 @@ test('a connection and the interior plan per replica; scaled 2 → 3 → 1; edge
     const lost = want!.filter((n) => n.startsWith('tcpListener/')).map((n) => n.slice('tcpListener/'.length));
     await when(synced, () => lost.every((n) => writes.includes(n)) && inSync(planIds(two))(), 'the restarted replica configured again');
     manager.scheduler.off('write', onWrite);
-    assert.deepEqual((await readBack(restarted.port)).names, want);
+    assert.deepEqual((await readBackRouter(`amqp://127.0.0.1:${restarted.port}`)).names, want);
 
     // three replicas: the new one gets a connection and the plan
     await ecn.update(model, { replicas: 3 });
@@ -122,7 +107,7 @@ test('a connection and the interior plan per replica; scaled 2 → 3 → 1; edge
     assert.equal(three.length, 3);
     manager.setReplicas(endpoints(three));
     await when(synced, () => ids(three)() && inSync(planIds(three))(), 'three replicas in sync');
-    assert.deepEqual((await readBack(three[2]!.port)).names, want);
+    assert.deepEqual((await readBackRouter(`amqp://127.0.0.1:${three[2]!.port}`)).names, want);
 
     // back to one: the other replicas' connections are closed and they leave the status
     const gone = three.slice(1).map((r) => manager.replicas.client(r.key)!);

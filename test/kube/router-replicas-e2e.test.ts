@@ -13,7 +13,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { runEcn, startEcn } from '../support/cli.js';
-import { ManagementClient } from '../../src/router/client.js';
+import { readBackRouter } from '../support/router-readback.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../deploy/examples/kube', import.meta.url));
 const NS = 'ecn-system';
@@ -39,22 +39,6 @@ interface Status {
   uplinks: Array<{ agent: string; upstream: string; state: string }>;
 }
 
-/** Reads the owned listener and tcpListener names of a router over a connection of its own. */
-async function ownedNames(url: string): Promise<{ id: string; names: string[]; edges: string[] }> {
-  const c = new ManagementClient({ url, timeoutMs: 3000, reconnect: false });
-  try {
-    await c.connect();
-    const id = String((await c.query('router', ['id']))[0]?.id);
-    const names: string[] = [];
-    for (const type of ['listener', 'tcpListener']) {
-      for (const row of await c.query(type, ['name'])) if (String(row.name).startsWith('ecn.')) names.push(`${type}/${String(row.name)}`);
-    }
-    const edges = (await c.query('connection', ['container', 'role', 'dir'])).filter((r) => r.role === 'edge' && r.dir === 'in').map((r) => String(r.container));
-    return { id, names: names.sort(), edges: edges.sort() };
-  } finally {
-    await c.close();
-  }
-}
 
 test('ecn sim --kube with 2, then 3, then 1 interior replicas: each replica configured over its own connection', async () => {
   const ecn = startEcn(['sim', '--kube', '--apply', EXAMPLE, '--http', '127.0.0.1:0', '--observe-interval', '300']);
@@ -101,7 +85,7 @@ test('ecn sim --kube with 2, then 3, then 1 interior replicas: each replica conf
     await scale(2);
     let { slices: two, status: st } = await converged(2);
     for (const s of two) {
-      const got = await until(async () => { const o = await ownedNames(s.url); return want.every((w) => o.names.includes(w)) ? o : undefined; }, `replica ${s.key} configured`);
+      const got = await until(async () => { const o = await readBackRouter(s.url); return want.every((w) => o.names.includes(w)) ? o : undefined; }, `replica ${s.key} configured`);
       assert.deepEqual(got.names, want, `replica ${s.key}`);
       assert.equal(st.readiness.replicas.find((r) => r.key === s.key)?.routerId, got.id, 'the router id read from the replica');
     }
@@ -125,7 +109,7 @@ test('ecn sim --kube with 2, then 3, then 1 interior replicas: each replica conf
     await until(async () => {
       attached.clear();
       for (const s of three) {
-        const got = await ownedNames(s.url);
+        const got = await readBackRouter(s.url);
         if (!want.every((w) => got.names.includes(w))) return undefined;
         assert.deepEqual(got.names, want, `replica ${s.key}`);
         for (const e of got.edges) attached.set(e, s.key);
