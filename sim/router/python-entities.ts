@@ -106,6 +106,17 @@ const failoverUrls = (e: PyEntity): string =>
  * operStatus; the connector's failoverUrls/connectionStatus/connectionMsg; qd 1.x router's three counters).
  */
 export function refreshedAttributes(flavor: Flavor, shortName: string): readonly RefreshedAttribute[] {
+  // asked for every entity on every request (the agent refreshes them all): made once per flavor and type
+  let byType = REFRESHED.get(flavor);
+  if (!byType) REFRESHED.set(flavor, (byType = new Map()));
+  let list = byType.get(shortName);
+  if (!list) byType.set(shortName, (list = Object.freeze(makeRefreshedAttributes(flavor, shortName))));
+  return list;
+}
+
+const REFRESHED = new Map<Flavor, Map<string, readonly RefreshedAttribute[]>>();
+
+function makeRefreshedAttributes(flavor: Flavor, shortName: string): RefreshedAttribute[] {
   const counters = (name: string): RefreshedAttribute => ({ name, fallback: zero, fromRouterCounters: true });
   const tcp: RefreshedAttribute[] = ['bytesIn', 'bytesOut', 'connectionsOpened', 'connectionsClosed'].map((name) => ({ name, fallback: zero }));
   switch (shortName) {

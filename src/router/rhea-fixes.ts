@@ -1,5 +1,5 @@
 /**
- * Three changes to rhea 3.0.x, applied once for the whole process.
+ * Four changes to rhea 3.0.x, applied once for the whole process.
  *
  * 1. A fix for a decoding bug that breaks management replies.
  *
@@ -28,6 +28,12 @@
  *    message.encode each finish with toBuffer before anything else is encoded), so every Writer created without a
  *    buffer of its own now encodes into one process-wide scratch buffer, and toBuffer returns an exact-size copy,
  *    which small frames get from the pool.
+ */
+/*
+ * 4. Quiet loggers that allocate nothing. rhea logs every frame through `debug` loggers (`rhea:frames`, …); a
+ *    disabled one returns at once, but only after collecting its arguments into a rest array, on every frame. Each
+ *    logger is wrapped so that the arguments go to it only while it is enabled (DEBUG=rhea:* still works, and so does
+ *    enabling one later through debug.enable).
  */
 import { createRequire } from 'node:module';
 import rhea from 'rhea';
@@ -97,6 +103,25 @@ export function useRheaScratchWriter(): void {
   types.Writer = ScratchWriter;
 }
 
+const QUIET = Symbol.for('ecn.rhea.quiet-loggers');
+
+type Logger = ((...args: unknown[]) => void) & { enabled?: boolean; [QUIET]?: true };
+
+export function useRheaQuietLoggers(): void {
+  const log = createRequire(import.meta.url)('rhea/lib/log.js') as Record<string, Logger>;
+  for (const [name, logger] of Object.entries(log)) {
+    if (typeof logger !== 'function' || logger[QUIET]) continue;
+    const quiet = function quietLogger(this: unknown): void {
+      // eslint-disable-next-line prefer-rest-params
+      if (logger.enabled) logger.apply(this, arguments as unknown as unknown[]);
+    } as Logger;
+    Object.defineProperty(quiet, 'enabled', { get: () => logger.enabled, set: (v: boolean) => { logger.enabled = v; } });
+    quiet[QUIET] = true;
+    log[name] = quiet;
+  }
+}
+
 applyRheaFixes();
 useRheaPooledBuffers();
 useRheaScratchWriter();
+useRheaQuietLoggers();

@@ -4,6 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import { createRequire } from 'node:module';
+import { format } from 'node:util';
 import { describe, it } from 'node:test';
 import rhea, { type Message } from 'rhea';
 import { backoffDelay, mayRetry } from '../../src/router/backoff.js';
@@ -12,7 +14,7 @@ import { flavorFromConnectionProperties, flavorFromTypeNames } from '../../src/r
 import { describeRequest, isManagementError, isStatus, ManagementError, statusError } from '../../src/router/management-error.js';
 import { buildMessage, coordinatesOf, validateRequest } from '../../src/router/request.js';
 import { decodeReply, expectQueryTable, expectStringList, expectTypeMap, zipRows } from '../../src/router/response.js';
-import { applyRheaFixes, useRheaScratchWriter } from '../../src/router/rhea-fixes.js';
+import { applyRheaFixes, useRheaQuietLoggers, useRheaScratchWriter } from '../../src/router/rhea-fixes.js';
 import { targetAddress } from '../../src/router/target.js';
 import { EcnError } from '../../src/errors.js';
 
@@ -253,5 +255,31 @@ describe('rhea scratch writer', () => {
     assert.equal(own.readUInt16BE(0), 0xabcd);
     out[0] = 0;
     assert.equal(own[0], 0, 'a view of the given buffer, as rhea returns it');
+  });
+});
+
+describe('rhea quiet loggers', () => {
+  it('pass their arguments on only while enabled, and follow enabling at run time', () => {
+    useRheaQuietLoggers();
+    useRheaQuietLoggers(); // idempotent
+    const req = createRequire(import.meta.url);
+    const log = req('rhea/lib/log.js') as Record<string, ((...a: unknown[]) => void) & { enabled: boolean }>;
+    const debug = req('debug') as { log: (...a: unknown[]) => void };
+    const out: unknown[][] = [];
+    const original = debug.log;
+    debug.log = (...a: unknown[]) => { out.push(a); };
+    try {
+      const frames = log.frames!;
+      assert.ok(!frames.enabled, 'disabled unless DEBUG names it');
+      frames('not written %s', 'x');
+      assert.equal(out.length, 0);
+      frames.enabled = true;
+      frames('written %s', 'y');
+      assert.equal(out.length, 1);
+      assert.match(format(...(out[0] as [unknown, ...unknown[]])), /rhea:frames written y/);
+    } finally {
+      log.frames!.enabled = false;
+      debug.log = original;
+    }
   });
 });
