@@ -95,6 +95,11 @@ export async function readOwnedEntities(target: ManagementOps, types: readonly M
   return observed;
 }
 
+/** A promise's outcome, never a rejection (Promise.allSettled for one promise). */
+function settle<T>(p: Promise<T>): Promise<PromiseSettledResult<T>> {
+  return p.then((value) => ({ status: 'fulfilled', value }), (reason: unknown) => ({ status: 'rejected', reason }));
+}
+
 /** What depends on what on a router: an sslProfile before what uses it, tcp bridges last (src/plan/diff.ts orders). */
 const LEVEL: Record<ManagedType, number> = { sslProfile: 0, listener: 1, connector: 1, 'router.config.address': 1, tcpConnector: 2, tcpListener: 2 };
 
@@ -279,17 +284,16 @@ export class RouterSyncer {
     let owned = ownedBefore;
     const failedNames = new Set<string>();
     for (const batch of opBatches(ops)) {
-      const runnable = batch.filter((op) => !failedNames.has(op.name));
-      const settled = await Promise.allSettled(runnable.map((op) => this.apply(target, op)));
+      // undefined: skipped, an operation of an earlier batch on the same name failed
+      const settled = await Promise.all(batch.map((op) => (failedNames.has(op.name) ? undefined : settle(this.apply(target, op)))));
       let fatal: EcnError | undefined;
-      let k = 0;
-      for (const op of batch) {
-        if (failedNames.has(op.name) && !runnable.includes(op)) {
+      for (const [i, op] of batch.entries()) {
+        const outcome = settled[i];
+        if (outcome === undefined) {
           this.record(op, r.reason, 'skipped', 'an earlier operation on this name failed');
           r.errors++;
           continue;
         }
-        const outcome = settled[k++]!;
         if (outcome.status === 'rejected') {
           const err: unknown = outcome.reason;
           const e = asEcnError(err);
