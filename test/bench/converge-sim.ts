@@ -6,10 +6,9 @@
  *   node --import tsx test/bench/converge-sim.ts N
  */
 import { createInterface } from 'node:readline';
-import { writeFile } from 'node:fs/promises';
 import { writeHeapSnapshot } from 'node:v8';
 import { performance, PerformanceObserver } from 'node:perf_hooks';
-import { Session } from 'node:inspector/promises';
+import { startProfile } from './profile.js';
 import { syntheticEcn } from '../../sim/synthetic-ecn.js';
 import { startSimEcn } from '../../sim/ecn.js';
 import { applySimulatorHeapPolicy } from '../../sim/heap-policy.js';
@@ -60,26 +59,13 @@ createInterface({ input: process.stdin }).on('line', (line) => {
 });
 let gcPauses: number[] = [];
 new PerformanceObserver((list) => { for (const e of list.getEntries()) gcPauses.push(e.duration); }).observe({ entryTypes: ['gc'] });
-let inspector: Session | undefined;
-const allocations = process.env.ECN_BENCH_PROFILE_KIND === 'alloc';
+let stopProfile: ((file: string) => Promise<string>) | undefined;
 async function profileStart(): Promise<void> {
-  inspector = new Session();
-  inspector.connect();
-  if (allocations) {
-    await inspector.post('HeapProfiler.enable');
-    // with the objects already collected: the allocation rate, not what is still alive
-    await inspector.post('HeapProfiler.startSampling', { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } as never);
-    return;
-  }
-  await inspector.post('Profiler.enable');
-  await inspector.post('Profiler.start');
+  stopProfile = await startProfile(process.env.ECN_BENCH_PROFILE_KIND === 'alloc' ? 'alloc' : 'cpu');
 }
 async function profileStop(file: string): Promise<void> {
-  if (!inspector) return;
-  const { profile } = allocations ? await inspector.post('HeapProfiler.stopSampling') : await inspector.post('Profiler.stop');
-  await writeFile(file, JSON.stringify(profile));
-  inspector.disconnect();
-  inspector = undefined;
+  await stopProfile?.(file);
+  stopProfile = undefined;
 }
 process.stdin.on('end', () => { void ecn.stop().then(() => process.exit(0)); });
 process.on('SIGTERM', () => { void ecn.stop().then(() => process.exit(0)); });

@@ -8,11 +8,10 @@
  *   - RSS of the manager and of the simulator.
  */
 import { childEntry } from './child-entry.js';
+import { startProfile } from './profile.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface, type Interface } from 'node:readline';
 import { performance, PerformanceObserver } from 'node:perf_hooks';
-import { Session } from 'node:inspector/promises';
-import { writeFile } from 'node:fs/promises';
 import { Manager } from '../../src/manager/manager.js';
 import { syntheticEcn } from '../../sim/synthetic-ecn.js';
 import { bootstrapEntities } from '../../src/plan/bootstrap.js';
@@ -64,20 +63,6 @@ async function startSim(n: number): Promise<SimChild> {
 
 /** changes measured one at a time for the one-change latency (enough that p99 is not simply the slowest) */
 const CHANGES = 100;
-
-/** Starts a CPU profile of this process (the manager); the returned function stops it and writes it to a file. */
-async function startProfile(): Promise<(file: string) => Promise<string>> {
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.start');
-  return async (file) => {
-    const { profile } = await session.post('Profiler.stop');
-    await writeFile(file, JSON.stringify(profile));
-    session.disconnect();
-    return file;
-  };
-}
 
 /** Writes the manager must make at minimum: every planned entity that is not already in a router's bootstrap config. */
 function minimalWrites(manager: Manager, model: EcnModel): number {
