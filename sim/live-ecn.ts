@@ -25,7 +25,7 @@ import type { Agent, EcnModel, Microservice } from '../src/model/ecn.js';
 import type { Flavor } from '../src/router/protocol.js';
 import { bootstrapEntities, type BootEntity } from '../src/plan/bootstrap.js';
 import { errorMessage } from '../src/errors.js';
-import { SimRouter } from './router/router.js';
+import { SimRouter, type SimRouterOptions } from './router/router.js';
 import { tcpTransport, type SimTransport } from './router/transport.js';
 import { SimMicroservice } from './agent/microservice.js';
 import { HostNetwork } from './host-network.js';
@@ -184,24 +184,18 @@ export class LiveSimEcn extends EventEmitter<LiveSimEcnEvents> {
     const key = `${cp.name}-router-${this.replicaSerial}`;
     const id = replicas > 1 ? `${cp.routerId}-${key}` : cp.routerId;
     const config = withRouterId(bootstrapEntities(model, cp.routerId), id);
-    const normal = String(config.find((e) => e.type === 'listener' && (e.attributes.role ?? 'normal') === 'normal')?.attributes.name ?? 'amqp');
+    const normal = normalListenerName(config);
     const mgmt = this.opts.management;
     // the manager's listener: real TCP on the chosen address, whatever host and port the ControlPlane names
     const management: SimTransport = { kind: 'tcp', listen: (_h, _p, on) => tcpTransport.listen(mgmt.host, mgmt.port, on), connect: tcpTransport.connect };
     const onHost = this.network.viewFrom(cp.router.address);
-    const r = new SimRouter({
+    const r = await this.launch({
       flavor: this.flavor, id, mode: 'interior', host: cp.router.address, config,
       logger: this.log.child({ router: id }),
       transport: onHost,
       listenerTransport: (name) => (name === normal ? management : onHost),
-    });
-    try {
-      await r.start();
-    } catch (err) {
-      await r.stop().catch(() => undefined);
-      this.problem(`the interior router '${id}' cannot start: ${errorMessage(err)}`);
-      return;
-    }
+    }, `the interior router '${id}'`);
+    if (!r) return;
     this.replicaSerial++;
     this.interior = r;
     this.replicaList.push({ key, routerId: id, host: cp.router.address, port: mgmt.port, router: r });
@@ -222,7 +216,7 @@ export class LiveSimEcn extends EventEmitter<LiveSimEcnEvents> {
       const key = `${cp.name}-router-${this.replicaSerial++}`;
       const id = `${cp.routerId}-${key}`;
       const config = withRouterId(bootstrapEntities(model, cp.routerId), id);
-      const normal = String(config.find((e) => e.type === 'listener' && (e.attributes.role ?? 'normal') === 'normal')?.attributes.name ?? 'amqp');
+      const normal = normalListenerName(config);
       // the auto-mesh: a connector to each replica running (names without the manager's prefix: it never touches them)
       // (dialled by pod name: the first replica's host may be a loopback name, which means "this host" to a router)
       for (const peer of this.replicaList) {
@@ -236,19 +230,13 @@ export class LiveSimEcn extends EventEmitter<LiveSimEcnEvents> {
         listen: async (_h, _p, on) => { const srv = await tcpTransport.listen('127.0.0.1', bound ?? 0, on); bound ??= srv.port; return srv; },
         connect: tcpTransport.connect,
       };
-      const r = new SimRouter({
+      const r = await this.launch({
         flavor: this.flavor, id, mode: 'interior', host: key, config,
         logger: this.log.child({ router: id }),
         transport: onHost,
         listenerTransport: (name) => (name === normal ? loopback : onHost),
-      });
-      try {
-        await r.start();
-      } catch (err) {
-        await r.stop().catch(() => undefined);
-        this.problem(`the interior router replica '${key}' cannot start: ${errorMessage(err)}`);
-        return;
-      }
+      }, `the interior router replica '${key}'`);
+      if (!r) return;
       this.replicaList.push({ key, routerId: id, host: key, port: r.listenerPort(normal) ?? 0, router: r });
       this.emit('router-started', id, true);
       this.emit('replicas', this.replicas());
@@ -288,20 +276,27 @@ export class LiveSimEcn extends EventEmitter<LiveSimEcnEvents> {
     };
   }
 
+  /** Starts a router; one that cannot start is reported as a problem (what: who it is) and left stopped. */
+  private async launch(opts: SimRouterOptions, what: string): Promise<SimRouter | undefined> {
+    const r = new SimRouter(opts);
+    try {
+      await r.start();
+      return r;
+    } catch (err) {
+      await r.stop().catch(() => undefined);
+      this.problem(`${what} cannot start: ${errorMessage(err)}`);
+      return undefined;
+    }
+  }
+
   private async startRouter(model: EcnModel, agent: Agent): Promise<void> {
-    const r = new SimRouter({
+    const r = await this.launch({
       flavor: this.flavor, id: agent.name, mode: agent.routerMode, host: agent.host,
       config: bootstrapEntities(model, agent.name),
       logger: this.log.child({ router: agent.name }),
       transport: this.agentTransport(model, agent),
-    });
-    try {
-      await r.start();
-    } catch (err) {
-      await r.stop().catch(() => undefined);
-      this.problem(`the router of agent '${agent.name}' cannot start: ${errorMessage(err)}`);
-      return;
-    }
+    }, `the router of agent '${agent.name}'`);
+    if (!r) return;
     this.routers.set(agent.name, r);
     this.running.set(agent.name, agentFingerprint(agent));
     this.emit('router-started', agent.name, false);
@@ -348,4 +343,9 @@ export class LiveSimEcn extends EventEmitter<LiveSimEcnEvents> {
 /** The boot config with the router entity's id replaced (what envsubst of `<id>-${HOSTNAME}` gives a replica). */
 function withRouterId(config: BootEntity[], id: string): BootEntity[] {
   return config.map((e) => (e.type === 'router' ? { ...e, attributes: { ...e.attributes, id } } : e));
+}
+
+/** The name of a router config's normal listener (where a manager or a client connects). */
+function normalListenerName(config: BootEntity[]): string {
+  return String(config.find((e) => e.type === 'listener' && (e.attributes.role ?? 'normal') === 'normal')?.attributes.name ?? 'amqp');
 }
